@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// StackZoo: StackGAN-family training, sampling and evaluation on the CPU (OpenBLAS), scripted in Lua.
+//
+// Note on `Plugins/`: SwiftPM's default folder for *package plugins* (build-tool and command
+// plugins) is `Plugins/`. StackZoo's `Plugins/` holds *model* plugins instead, which are ordinary
+// library targets, so each one is declared with an explicit `path: "Plugins/<Name>"`. Never declare
+// a `.plugin(...)` target in this package.
+import PackageDescription
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "StackZoo",
+    products: [
+        .executable(name: "stackzoo", targets: ["ZooCLI"]),
+        .library(name: "ZooCore", targets: ["ZooCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C system libraries (pkg-config, with the Debian packages that provide them)
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // The few C functions that must own a setjmp or call lua_error.
+        .target(name: "CZooShims", dependencies: ["CLua", "CPNG", "CJPEG"]),
+
+        // MARK: - Engine
+        .target(name: "ZooCore", dependencies: ["CBLAS"], swiftSettings: v5),
+        .target(name: "ZooImage", dependencies: ["ZooCore", "CPNG", "CJPEG", "CZooShims"], swiftSettings: v5),
+
+        // MARK: - Command line
+        .executableTarget(
+            name: "ZooCLI",
+            dependencies: [
+                "ZooCore", "ZooImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: v5),
+
+        // MARK: - Tests
+        .target(name: "ZooTestSupport", dependencies: ["ZooCore"], path: "Tests/ZooTestSupport", swiftSettings: v5),
+        .testTarget(
+            name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTestSupport"], swiftSettings: v5),
+        .testTarget(
+            name: "ZooImageTests", dependencies: ["ZooImage", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
+    ]
+)

@@ -1,0 +1,20 @@
+// Lua 5.4 headers plus static-inline stand-ins for the API macros Swift cannot import.
+#ifndef STACKZOO_CLUA_H
+#define STACKZOO_CLUA_H
+#include <lua.h>
+#include <lualib.h>
+#include <lauxlib.h>
+
+static inline int zl_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    return lua_pcallk(L, nargs, nresults, msgh, 0, NULL);
+}
+static inline void zl_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
+static inline void zl_newtable(lua_State *L) { lua_createtable(L, 0, 0); }
+static inline const char *zl_tostring(lua_State *L, int i) { return lua_tolstring(L, i, NULL); }
+static inline int zl_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline int zl_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int zl_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_TNIL; }
+static inline int zl_isnoneornil(lua_State *L, int i) { return lua_type(L, i) <= 0; }
+static inline int zl_istable(lua_State *L, int i) { return lua_type(L, i) == LUA_TTABLE; }
+static inline int zl_isfunction(lua_State *L, int i) { return lua_type(L, i) == LUA_TFUNCTION; }
+#endif

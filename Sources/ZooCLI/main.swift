@@ -1,0 +1,3 @@
+// Entry point of the `stackzoo` command.
+import ZooCore
+print("stackzoo")

@@ -1,0 +1,3 @@
+import XCTest
+@testable import ZooImage
+final class ImagePlaceholderTests: XCTestCase { func testNothing() {} }
