@@ -30,6 +30,21 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+extension ZooError {
+    /// The same error with `context` (a module path, a file) put in front of its message.
+    public func prefixed(_ context: String) -> ZooError {
+        switch self {
+        case .shape(let op, let m): return .shape(op: "\(context): \(op)", message: m)
+        case .invalidArgument(let op, let m): return .invalidArgument(op: "\(context): \(op)", message: m)
+        case .io(let p, let m): return .io(path: p, message: "\(context): \(m)")
+        case .format(let p, let m): return .format(path: p, message: "\(context): \(m)")
+        case .stateDict(let m): return .stateDict(message: "\(context): \(m)")
+        case .numeric(let m): return .numeric(message: "\(context): \(m)")
+        case .unsupported(let m): return .unsupported("\(context): \(m)")
+        }
+    }
+}
+
 /// Formats a shape the way PyTorch prints it: `[2, 3, 8, 8]`.
 @inlinable
 public func shapeString(_ shape: [Int]) -> String {

@@ -1,0 +1,155 @@
+// Every backward rule in one place: input gradients from the upstream gradient, per op.
+import Foundation
+
+enum Gradients {
+    /// Gradients for each input of a recorded op (nil where none flows), given the upstream `g`
+    /// (same shape as `output`). Runs with grad mode off.
+    static func backward(_ record: OpRecord, inputs: [Variable], output: Tensor, grad g: Tensor) throws -> [Tensor?] {
+        func need(_ i: Int) -> Bool { i < inputs.count && inputs[i].requiresGrad }
+        switch record {
+        case .add(let aShape, let bShape):
+            return [g.sum(toShape: aShape), g.sum(toShape: bShape)]
+
+        case .sub(let aShape, let bShape):
+            return [g.sum(toShape: aShape), need(1) ? g.sum(toShape: bShape).map { -$0 } : nil]
+
+        case .mul(let a, let b):
+            return [need(0) ? try (g * b).sum(toShape: a.shape) : nil,
+                    need(1) ? try (g * a).sum(toShape: b.shape) : nil]
+
+        case .div(let a, let b):
+            // d(a/b)/da = 1/b; d(a/b)/db = −a/b².
+            let ga = need(0) ? try (g / b).sum(toShape: a.shape) : nil
+            let gb = need(1) ? try (g * (a / (b * b))).map { -$0 }.sum(toShape: b.shape) : nil
+            return [ga, gb]
+
+        case .addScalar:
+            return [g]
+
+        case .mulScalar(let s):
+            return [g.map { $0 * s }]
+
+        case .powScalar(let x, let p):
+            if p == 2 { return [g.zipMap(x) { $0 * 2 * $1 }] }
+            return [g.zipMap(x, cost: 8) { $0 * p * powf($1, p - 1) }]
+
+        case .exp(let out):
+            return [g.zipMap(out) { $0 * $1 }]
+
+        case .log(let x):
+            return [g.zipMap(x) { $0 / $1 }]
+
+        case .sqrt(let out):
+            return [g.zipMap(out) { $0 / (2 * $1) }]
+
+        case .matmul(let a, let b):
+            // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G.
+            return [need(0) ? Tensor.matmulKernel(g, b, transB: true) : nil,
+                    need(1) ? Tensor.matmulKernel(a, g, transA: true) : nil]
+
+        case .bmm(let a, let b):
+            return [need(0) ? Tensor.bmmKernel(g, b, transB: true) : nil,
+                    need(1) ? Tensor.bmmKernel(a, g, transA: true) : nil]
+
+        case .linear(let x, let w, let hasBias, let inShape):
+            // y = x·Wᵀ + b over rows: dx = G·W, dW = Gᵀ·x, db = Σ_rows G.
+            let outF = w.shape[0], inF = w.shape[1]
+            let rows = x.count / max(inF, 1)
+            let g2 = try g.reshaped([rows, outF]), x2 = try x.reshaped([rows, inF])
+            let dx = need(0) ? try Tensor.matmulKernel(g2, w).reshaped(inShape) : nil
+            let dw = need(1) ? Tensor.matmulKernel(g2, x2, transA: true) : nil
+            var grads: [Tensor?] = [dx, dw]
+            if hasBias { grads.append(need(2) ? try g2.sum(toShape: [1, outF]).reshaped([outF]) : nil) }
+            return grads
+
+        case .conv2d(let x, let w, let hasBias, let geometry):
+            let (dx, dw, db) = Tensor.conv2dBackward(x, w, hasBias: hasBias && need(2), geometry, g,
+                                                      needInput: need(0), needWeight: need(1))
+            return hasBias ? [dx, dw, db] : [dx, dw]
+
+        case .upsampleNearest(let scale):
+            return [g.downsampledSum(scale)]
+
+        case .batchNorm(let xhat, let invstd, let gamma, let training):
+            let shape = xhat.shape
+            let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
+            let dx: Tensor? = need(0) ? Tensor(uninitialized: shape) : nil
+            let (dgamma, dbeta) = withExtendedLifetime((g, xhat)) {
+                batchNormBackward(g.ptr, xhat: xhat.ptr, batch: b, channels: c, spatial: s,
+                                  invstd: invstd, gamma: gamma, training: training, dx: dx?.ptr)
+            }
+            guard gamma != nil else { return [dx] }
+            return [dx, try Tensor(shape: [c], data: dgamma), try Tensor(shape: [c], data: dbeta)]
+
+        case .relu(let x):
+            return [g.zipMap(x) { $1 > 0 ? $0 : 0 }]
+
+        case .leakyRelu(let x, let slope):
+            return [g.zipMap(x) { $1 > 0 ? $0 : $0 * slope }]
+
+        case .sigmoid(let out):
+            return [g.zipMap(out) { $0 * $1 * (1 - $1) }]
+
+        case .tanh(let out):
+            return [g.zipMap(out) { $0 * (1 - $1 * $1) }]
+
+        case .glu(let x):
+            // out = a·σ(b): da = g·σ(b), db = g·a·σ(b)·(1 − σ(b)).
+            var dx = Tensor(uninitialized: x.shape)
+            let half = x.shape[1] / 2
+            let block = half * x.shape[2...].reduce(1, *)
+            let src = x.ptr, gp = g.ptr, dst = dx.ptr
+            parallelFor(x.shape[0], costPerItem: block * 8) { r in
+                for bi in r {
+                    let a = src + bi * 2 * block, gate = a + block, gg = gp + bi * block
+                    let da = dst + bi * 2 * block, db = da + block
+                    for i in 0..<block {
+                        let sg = sigmoidScalar(gate[i])
+                        da[i] = gg[i] * sg
+                        db[i] = gg[i] * a[i] * sg * (1 - sg)
+                    }
+                }
+            }
+            return withExtendedLifetime((x, g)) { [dx] }
+
+        case .sum(let inShape, let kept):
+            return [try g.reshaped(kept).broadcast(to: inShape)]
+
+        case .mean(let inShape, let kept, let n):
+            return [try g.reshaped(kept).map { $0 / Float(n) }.broadcast(to: inShape)]
+
+        case .concat(let axis, let sizes):
+            var start = 0
+            return sizes.map { n in
+                defer { start += n }
+                return g.sliceKernel(axis: axis, start: start, length: n)
+            }
+
+        case .slice(let inShape, let axis, let start):
+            var dx = Tensor(zeros: inShape)
+            dx.addSlice(g, axis: axis, start: start)
+            return [dx]
+
+        case .reshape(let inShape):
+            return [try g.reshaped(inShape)]
+
+        case .replicate:
+            let s = g.shape
+            return [try g.sum(toShape: [s[0], s[1], 1, 1]).reshaped([s[0], s[1]])]
+
+        case .transpose:
+            return [g.transposedLast2()]
+
+        case .bceProbs(let p, let t):
+            // PyTorch: (p − t) / max(p·(1 − p), 1e-12) / N · g.
+            let scale = g.item / Float(max(t.count, 1))
+            let d = p.zipMap(t) { pv, tv in (pv - tv) / max((1 - pv) * pv, 1e-12) * scale }
+            return [try d.reshaped(p.shape)]
+
+        case .bceLogits(let x, let t):
+            let scale = g.item / Float(max(t.count, 1))
+            let d = x.zipMap(t) { xv, tv in (sigmoidScalar(xv) - tv) * scale }
+            return [try d.reshaped(x.shape)]
+        }
+    }
+}

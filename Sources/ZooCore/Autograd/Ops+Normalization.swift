@@ -1,0 +1,56 @@
+// The batch-norm op (train: batch statistics; eval: given running statistics) and its statistics.
+
+/// Batch statistics a training-mode batch norm computed, for the running-stat update.
+public struct BatchStatistics {
+    /// Per-channel mean and biased variance (÷n) of the batch; n = elements per channel.
+    public var mean: [Double], variance: [Double], n: Int
+}
+
+extension Variable {
+    /// Batch normalisation over axis 1 of (B, C) or (B, C, H, W).
+    /// - training: normalise with the batch mean and biased variance, and return them;
+    ///   otherwise normalise with `runningMean`/`runningVar` (required then).
+    public func batchNorm(weight: Variable?, bias: Variable?, runningMean: Tensor?, runningVar: Tensor?,
+                          training: Bool, eps: Float = 1e-5) throws -> (Variable, BatchStatistics?) {
+        guard shape.count == 2 || shape.count == 4 else {
+            throw ZooError.shape(op: "batch_norm", message: "expects [B, C] or [B, C, H, W], got \(shapeString(shape))")
+        }
+        let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
+        for (name, p) in [("weight", weight?.value), ("bias", bias?.value), ("running_mean", runningMean), ("running_var", runningVar)] {
+            if let p, p.shape != [c] {
+                throw ZooError.shape(op: "batch_norm", message: "\(name) \(shapeString(p.shape)) does not match \(c) channels of input \(shapeString(shape))")
+            }
+        }
+        var mean = [Float](repeating: 0, count: c), invstd = [Float](repeating: 0, count: c)
+        var stats: BatchStatistics?
+        if training {
+            guard b * s > 1 else {
+                throw ZooError.shape(op: "batch_norm", message: "expected more than 1 value per channel when training, got input \(shapeString(shape))")
+            }
+            let (m, v) = channelStatistics(value.ptr, batch: b, channels: c, spatial: s)
+            for i in 0..<c {
+                mean[i] = Float(m[i])
+                invstd[i] = Float(1 / (v[i] + Double(eps)).squareRoot())
+            }
+            stats = BatchStatistics(mean: m, variance: v, n: b * s)
+        } else {
+            guard let runningMean, let runningVar else {
+                throw ZooError.invalidArgument(op: "batch_norm", message: "eval mode needs running_mean and running_var")
+            }
+            for i in 0..<c {
+                mean[i] = runningMean.ptr[i]
+                invstd[i] = 1 / (runningVar.ptr[i] + eps).squareRoot()
+            }
+        }
+        var xhat = Tensor(uninitialized: shape)
+        var out = Tensor(uninitialized: shape)
+        batchNormApply(value.ptr, batch: b, channels: c, spatial: s, mean: mean, invstd: invstd,
+                       gamma: weight?.value.ptr, beta: bias?.value.ptr, xhat: xhat.ptr, out: out.ptr)
+        let gamma = weight.map { $0.value.scalars }
+        let inputs = [self] + [weight, bias].compactMap { $0 }
+        let result = withExtendedLifetime((value, weight, bias)) {
+            Variable.result(out, inputs, .batchNorm(xhat: xhat, invstd: invstd, gamma: gamma, training: training))
+        }
+        return (result, stats)
+    }
+}

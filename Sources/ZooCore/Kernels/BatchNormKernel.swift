@@ -1,0 +1,97 @@
+// Batch normalisation kernels over [B, C, S] views (S = H·W, or 1 for BatchNorm1d): stats, normalise, backward.
+import Foundation
+
+/// Per-channel mean and biased variance of x viewed as [B, C, S] (two passes, Double accumulation).
+func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int) -> (mean: [Double], variance: [Double]) {
+    var mean = [Double](repeating: 0, count: channels)
+    var variance = [Double](repeating: 0, count: channels)
+    let n = Double(batch * spatial)
+    mean.withUnsafeMutableBufferPointer { mp in
+        variance.withUnsafeMutableBufferPointer { vp in
+            parallelFor(channels, costPerItem: 2 * batch * spatial) { r in
+                for c in r {
+                    var s = 0.0
+                    for b in 0..<batch {
+                        let p = x + (b * channels + c) * spatial
+                        for i in 0..<spatial { s += Double(p[i]) }
+                    }
+                    let m = s / n
+                    var v = 0.0
+                    for b in 0..<batch {
+                        let p = x + (b * channels + c) * spatial
+                        for i in 0..<spatial { let d = Double(p[i]) - m; v += d * d }
+                    }
+                    mp[c] = m
+                    vp[c] = v / n
+                }
+            }
+        }
+    }
+    return (mean, variance)
+}
+
+/// xhat = (x − mean)·invstd and out = xhat·γ + β per channel. Writes both.
+func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                    mean: [Float], invstd: [Float], gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?,
+                    xhat: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    parallelFor(batch * channels, costPerItem: spatial) { r in
+        for idx in r {
+            let c = idx % channels
+            let m = mean[c], s = invstd[c]
+            let gm = gamma?[c] ?? 1, bt = beta?[c] ?? 0
+            let p = x + idx * spatial, h = xhat + idx * spatial, o = out + idx * spatial
+            for i in 0..<spatial {
+                let v = (p[i] - m) * s
+                h[i] = v
+                o[i] = v * gm + bt
+            }
+        }
+    }
+}
+
+/// Backward of batch norm. Training mode (batch statistics):
+///   dx = γ·invstd/n · (n·g − Σg − x̂·Σ(g·x̂));  eval mode (running statistics): dx = γ·invstd·g.
+/// Returns (dx, dγ = Σ g·x̂, dβ = Σ g) with per-channel sums over batch and space.
+func batchNormBackward(_ g: UnsafePointer<Float>, xhat: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                       invstd: [Float], gamma: [Float]?, training: Bool,
+                       dx: UnsafeMutablePointer<Float>?) -> (dgamma: [Float], dbeta: [Float]) {
+    var dgamma = [Float](repeating: 0, count: channels)
+    var dbeta = [Float](repeating: 0, count: channels)
+    let n = Float(batch * spatial)
+    dgamma.withUnsafeMutableBufferPointer { dg in
+        dbeta.withUnsafeMutableBufferPointer { dbp in
+            parallelFor(channels, costPerItem: 3 * batch * spatial) { r in
+                for c in r {
+                    var sg = 0.0, sgx = 0.0
+                    for b in 0..<batch {
+                        let off = (b * channels + c) * spatial
+                        for i in 0..<spatial {
+                            sg += Double(g[off + i])
+                            sgx += Double(g[off + i]) * Double(xhat[off + i])
+                        }
+                    }
+                    dg[c] = Float(sgx)
+                    dbp[c] = Float(sg)
+                    guard let dx else { continue }
+                    let gm = gamma?[c] ?? 1
+                    let scale = gm * invstd[c]
+                    if training {
+                        let meanG = Float(sg) / n, meanGX = Float(sgx) / n
+                        for b in 0..<batch {
+                            let off = (b * channels + c) * spatial
+                            for i in 0..<spatial {
+                                dx[off + i] = scale * (g[off + i] - meanG - xhat[off + i] * meanGX)
+                            }
+                        }
+                    } else {
+                        for b in 0..<batch {
+                            let off = (b * channels + c) * spatial
+                            for i in 0..<spatial { dx[off + i] = scale * g[off + i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (dgamma, dbeta)
+}

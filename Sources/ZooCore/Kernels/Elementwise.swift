@@ -1,0 +1,111 @@
+// Elementwise forward kernels on Tensors (no autograd): maps, broadcast binaries, activations.
+import Foundation
+
+extension Tensor {
+    /// out[i] = f(self[i]), split across threads for large tensors.
+    @inline(__always)
+    func map(cost: Int = 1, _ f: (Float) -> Float) -> Tensor {
+        var out = Tensor(uninitialized: shape)
+        let src = ptr, dst = out.ptr
+        parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(src[i]) } }
+        return withExtendedLifetime(self) { out }
+    }
+
+    /// out[i] = f(self[i], other[i]) for equal shapes.
+    @inline(__always)
+    func zipMap(_ other: Tensor, cost: Int = 1, _ f: (Float, Float) -> Float) -> Tensor {
+        var out = Tensor(uninitialized: shape)
+        let a = ptr, b = other.ptr, dst = out.ptr
+        parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(a[i], b[i]) } }
+        return withExtendedLifetime((self, other)) { out }
+    }
+
+    /// out[i] = f(self[i], a[i], b[i]) for equal shapes.
+    @inline(__always)
+    func zipMap(_ a: Tensor, _ b: Tensor, cost: Int = 1, _ f: (Float, Float, Float) -> Float) -> Tensor {
+        var out = Tensor(uninitialized: shape)
+        let x = ptr, pa = a.ptr, pb = b.ptr, dst = out.ptr
+        parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(x[i], pa[i], pb[i]) } }
+        return withExtendedLifetime((self, a, b)) { out }
+    }
+
+    /// Broadcasting binary op; throws a shape error naming `op` when shapes do not broadcast.
+    @inline(__always)
+    static func broadcastBinary(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
+        if a.shape == b.shape { return a.zipMap(b, f) }
+        let outShape = try broadcastShape(a.shape, b.shape, op: op)
+        var out = Tensor(uninitialized: outShape)
+        let plan = BroadcastPlan(outShape: outShape, operands: [a.shape, b.shape])
+        let inner = plan.innerCount
+        let sa = plan.strides[0].last!, sb = plan.strides[1].last!
+        let pa = a.ptr, pb = b.ptr, dst = out.ptr
+        parallelFor(plan.outerCount, costPerItem: inner) { r in
+            for o in r {
+                let offs = plan.offsets(outer: o)
+                var ia = offs[0], ib = offs[1]
+                let base = o * inner
+                if sa == 1 && sb == 0 {
+                    let bv = pb[ib]
+                    for j in 0..<inner { dst[base + j] = f(pa[ia + j], bv) }
+                } else if sa == 0 && sb == 1 {
+                    let av = pa[ia]
+                    for j in 0..<inner { dst[base + j] = f(av, pb[ib + j]) }
+                } else {
+                    for j in 0..<inner { dst[base + j] = f(pa[ia], pb[ib]); ia += sa; ib += sb }
+                }
+            }
+        }
+        return withExtendedLifetime((a, b)) { out }
+    }
+
+    /// self += other (same shape), in place.
+    mutating func addInPlace(_ other: Tensor) {
+        makeUnique()
+        let dst = ptr, src = other.ptr
+        parallelFor(count) { r in for i in r { dst[i] += src[i] } }
+        withExtendedLifetime(other) {}
+    }
+
+    // MARK: - Public conveniences (no autograd)
+
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "add") { $0 + $1 } }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "sub") { $0 - $1 } }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "mul") { $0 * $1 } }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "div") { $0 / $1 } }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
+
+    /// Largest absolute difference to `other` (same shape), for tests and parity reports.
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(shape == other.shape, "maxAbsDifference: \(shapeString(shape)) vs \(shapeString(other.shape))")
+        var m: Float = 0
+        for i in 0..<count {
+            let d = abs(ptr[i] - other.ptr[i])
+            if d.isNaN { return .nan }
+            m = max(m, d)
+        }
+        return withExtendedLifetime((self, other)) { m }
+    }
+
+    /// Largest absolute value.
+    public var maxAbs: Float {
+        var m: Float = 0
+        for i in 0..<count { m = max(m, abs(ptr[i])) }
+        return withExtendedLifetime(self) { m }
+    }
+
+    /// True when every element is finite.
+    public var isFinite: Bool {
+        for i in 0..<count where !ptr[i].isFinite { return false }
+        return withExtendedLifetime(self) { true }
+    }
+}
+
+// MARK: - Scalar math used by kernels
+
+@inline(__always) func sigmoidScalar(_ x: Float) -> Float {
+    // Stable for large |x|: never exponentiates a large positive number.
+    if x >= 0 { return 1 / (1 + expf(-x)) }
+    let e = expf(x)
+    return e / (1 + e)
+}

@@ -1,0 +1,136 @@
+// Layout kernels: concat/slice along an axis, last-two-axes transpose, spatial replicate, nearest upsample.
+
+extension Tensor {
+    /// (outer, axisSize, inner) split of the shape around `axis`.
+    func split3(_ axis: Int) -> (Int, Int, Int) {
+        (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
+    }
+
+    /// Concatenation along `axis` (shapes already checked).
+    static func concatKernel(_ parts: [Tensor], axis: Int, outShape: [Int]) -> Tensor {
+        var out = Tensor(uninitialized: outShape)
+        let outer = outShape[..<axis].reduce(1, *)
+        let inner = outShape[(axis + 1)...].reduce(1, *)
+        let rowOut = outShape[axis] * inner
+        var offset = 0
+        for p in parts {
+            let row = p.shape[axis] * inner
+            let src = p.ptr, dst = out.ptr
+            let off = offset
+            parallelFor(outer, costPerItem: row) { r in
+                for o in r { (dst + o * rowOut + off).update(from: src + o * row, count: row) }
+            }
+            offset += row
+        }
+        return withExtendedLifetime(parts) { out }
+    }
+
+    /// Elements `start..<start+length` along `axis`.
+    func sliceKernel(axis: Int, start: Int, length: Int) -> Tensor {
+        var outShape = shape
+        outShape[axis] = length
+        var out = Tensor(uninitialized: outShape)
+        let (outer, n, inner) = split3(axis)
+        let rowIn = n * inner, row = length * inner
+        let src = ptr, dst = out.ptr
+        parallelFor(outer, costPerItem: row) { r in
+            for o in r { (dst + o * row).update(from: src + o * rowIn + start * inner, count: row) }
+        }
+        return withExtendedLifetime(self) { out }
+    }
+
+    /// Adds `part` into the slice `start..<start+part.shape[axis]` along `axis` of `self`.
+    mutating func addSlice(_ part: Tensor, axis: Int, start: Int) {
+        makeUnique()
+        let (outer, n, inner) = split3(axis)
+        let length = part.shape[axis]
+        let rowIn = n * inner, row = length * inner
+        let src = part.ptr, dst = ptr
+        parallelFor(outer, costPerItem: row) { r in
+            for o in r {
+                let d = dst + o * rowIn + start * inner, s = src + o * row
+                for j in 0..<row { d[j] += s[j] }
+            }
+        }
+        withExtendedLifetime(part) {}
+    }
+
+    /// [..., M, N] → [..., N, M].
+    func transposedLast2() -> Tensor {
+        let m = shape[rank - 2], n = shape[rank - 1]
+        let batch = count / max(m * n, 1)
+        var outShape = shape
+        outShape.swapAt(rank - 2, rank - 1)
+        var out = Tensor(uninitialized: outShape)
+        let src = ptr, dst = out.ptr
+        parallelFor(batch, costPerItem: m * n) { r in
+            for b in r {
+                let s = src + b * m * n, d = dst + b * m * n
+                for i in 0..<m { for j in 0..<n { d[j * m + i] = s[i * n + j] } }
+            }
+        }
+        return withExtendedLifetime(self) { out }
+    }
+
+    /// [B, C] → [B, C, H, W], each value repeated over the plane.
+    func replicatedSpatially(height: Int, width: Int) -> Tensor {
+        var out = Tensor(uninitialized: shape + [height, width])
+        let plane = height * width
+        let src = ptr, dst = out.ptr
+        parallelFor(count, costPerItem: plane) { r in
+            for i in r { (dst + i * plane).update(repeating: src[i], count: plane) }
+        }
+        return withExtendedLifetime(self) { out }
+    }
+
+    /// Nearest-neighbour upsampling of [B, C, H, W] by an integer factor.
+    func upsampledNearest(_ s: Int) -> Tensor {
+        let h = shape[rank - 2], w = shape[rank - 1]
+        let planes = count / (h * w)
+        var outShape = shape
+        outShape[rank - 2] = h * s
+        outShape[rank - 1] = w * s
+        var out = Tensor(uninitialized: outShape)
+        let src = ptr, dst = out.ptr
+        let ow = w * s
+        parallelFor(planes, costPerItem: h * w * s * s) { r in
+            for p in r {
+                let sp = src + p * h * w, dp = dst + p * h * w * s * s
+                for y in 0..<h {
+                    let row = dp + y * s * ow
+                    for x in 0..<w {
+                        let v = sp[y * w + x]
+                        for k in 0..<s { row[x * s + k] = v }
+                    }
+                    for k in 1..<max(s, 1) { (row + k * ow).update(from: row, count: ow) }
+                }
+            }
+        }
+        return withExtendedLifetime(self) { out }
+    }
+
+    /// Gradient of nearest upsampling: sums each s×s block of [B, C, sH, sW] into [B, C, H, W].
+    func downsampledSum(_ s: Int) -> Tensor {
+        let oh = shape[rank - 2], ow = shape[rank - 1]
+        let h = oh / s, w = ow / s
+        let planes = count / (oh * ow)
+        var outShape = shape
+        outShape[rank - 2] = h
+        outShape[rank - 1] = w
+        var out = Tensor(uninitialized: outShape)
+        let src = ptr, dst = out.ptr
+        parallelFor(planes, costPerItem: oh * ow) { r in
+            for p in r {
+                let sp = src + p * oh * ow, dp = dst + p * h * w
+                for y in 0..<h {
+                    for x in 0..<w {
+                        var acc: Float = 0
+                        for i in 0..<s { for j in 0..<s { acc += sp[(y * s + i) * ow + x * s + j] } }
+                        dp[y * w + x] = acc
+                    }
+                }
+            }
+        }
+        return withExtendedLifetime(self) { out }
+    }
+}

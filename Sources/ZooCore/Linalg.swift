@@ -1,0 +1,45 @@
+// GEMM and LAPACK wrappers: the only file that imports CBLAS's math entry points.
+internal import CBLAS
+
+/// C[m×n] = alpha · op(A) · op(B) + beta · C, row-major, with leading dimensions.
+/// `transA`: op(A) = Aᵀ where A is stored k×m; otherwise A is m×k. Same for B (n×k vs k×n).
+@inline(__always)
+func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        // Empty reduction: C = beta·C.
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Orthonormal factor Q of a Householder QR of the column-major m×n matrix `a` (m ≥ n),
+/// in place, with R's diagonal signs folded in so that Q is unique (Q·diag(sign(r_ii))),
+/// as torch.nn.init.orthogonal_ does. Returns false when LAPACK reports a failure.
+func orthonormalColumns(_ a: inout [Double], m: Int, n: Int) -> Bool {
+    var m32 = Int32(m), n32 = Int32(n), lda = Int32(m), info: Int32 = 0
+    var tau = [Double](repeating: 0, count: n)
+    var lwork: Int32 = -1
+    var query = 0.0
+    dgeqrf_(&m32, &n32, &a, &lda, &tau, &query, &lwork, &info)
+    guard info == 0 else { return false }
+    lwork = Int32(max(1, Int(query)))
+    var work = [Double](repeating: 0, count: Int(lwork))
+    dgeqrf_(&m32, &n32, &a, &lda, &tau, &work, &lwork, &info)
+    guard info == 0 else { return false }
+    let signs = (0..<n).map { a[$0 * m + $0] < 0 ? -1.0 : 1.0 }
+    var k32 = n32
+    lwork = -1
+    dorgqr_(&m32, &n32, &k32, &a, &lda, &tau, &query, &lwork, &info)
+    guard info == 0 else { return false }
+    lwork = Int32(max(1, Int(query)))
+    work = [Double](repeating: 0, count: Int(lwork))
+    dorgqr_(&m32, &n32, &k32, &a, &lda, &tau, &work, &lwork, &info)
+    guard info == 0 else { return false }
+    for j in 0..<n where signs[j] < 0 { for i in 0..<m { a[j * m + i] = -a[j * m + i] } }
+    return true
+}

@@ -1,0 +1,161 @@
+// Finite-difference gradient checks for every op (driven by Op.allCases) and every layer.
+import XCTest
+import ZooTestSupport
+@testable import ZooCore
+
+final class GradientTests: XCTestCase {
+    override func setUp() { Threads.set(1) }
+
+    /// One check per op; `testEveryOpHasACheck` fails when an op is added without one.
+    static let checks: [Op: () throws -> GradCheckReport] = [
+        .add: { try gradCheck([randomInput([2, 3, 2, 2], seed: 1), randomInput([1, 3, 1, 1], seed: 2)]) { try $0[0] + $0[1] } },
+        .sub: { try gradCheck([randomInput([2, 3], seed: 1), randomInput([3], seed: 2)]) { try $0[0] - $0[1] } },
+        .mul: { try gradCheck([randomInput([2, 3, 2, 2], seed: 1), randomInput([2, 3, 1, 1], seed: 2)]) { try $0[0] * $0[1] } },
+        .div: { try gradCheck([randomInput([2, 3], seed: 1), randomInput([2, 3], seed: 2, margin: 1)]) { try $0[0] / $0[1] } },
+        .addScalar: { try gradCheck([randomInput([4], seed: 1)]) { $0[0] + 3 } },
+        .mulScalar: { try gradCheck([randomInput([4], seed: 1)]) { $0[0] * -2.5 } },
+        .powScalar: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()]) { $0[0].pow(1.5) } },
+        .exp: { try gradCheck([randomInput([5], seed: 1)]) { $0[0].exp() } },
+        .log: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()], eps: 1e-3) { $0[0].log() } },
+        .sqrt: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()], eps: 1e-3) { $0[0].sqrt() } },
+        .matmul: { try gradCheck([randomInput([3, 4], seed: 1), randomInput([4, 2], seed: 2)]) { try $0[0].matmul($0[1]) } },
+        .bmm: { try gradCheck([randomInput([2, 3, 4], seed: 1), randomInput([2, 4, 2], seed: 2)]) { try $0[0].bmm($0[1]) } },
+        .linear: {
+            try gradCheck([randomInput([3, 5], seed: 1), randomInput([4, 5], seed: 2), randomInput([4], seed: 3)]) {
+                try $0[0].linear(weight: $0[1], bias: $0[2])
+            }
+        },
+        .conv2d: {
+            // Stride 2, padding 1, kernel 4 with bias; other geometries are covered by testConvGeometries.
+            try gradCheck([randomInput([2, 2, 6, 6], seed: 1), randomInput([3, 2, 4, 4], seed: 2), randomInput([3], seed: 3)]) {
+                try $0[0].conv2d(weight: $0[1], bias: $0[2], stride: 2, padding: 1)
+            }
+        },
+        .upsampleNearest: { try gradCheck([randomInput([1, 2, 2, 3], seed: 1)]) { try $0[0].upsampleNearest(scale: 2) } },
+        .batchNorm: {
+            try gradCheck([randomInput([3, 2, 2, 2], seed: 1), randomInput([2], seed: 2), randomInput([2], seed: 3)], eps: 1e-2) {
+                try $0[0].batchNorm(weight: $0[1], bias: $0[2], runningMean: nil, runningVar: nil, training: true).0
+            }
+        },
+        .relu: { try gradCheck([randomInput([2, 5], seed: 1, margin: 0.1)]) { $0[0].relu() } },
+        .leakyRelu: { try gradCheck([randomInput([2, 5], seed: 1, margin: 0.1)]) { $0[0].leakyRelu(0.2) } },
+        .sigmoid: { try gradCheck([randomInput([2, 5], seed: 1)]) { $0[0].sigmoid() } },
+        .tanh: { try gradCheck([randomInput([2, 5], seed: 1)]) { $0[0].tanh() } },
+        .glu: { try gradCheck([randomInput([2, 4, 2, 2], seed: 1)]) { try $0[0].glu() } },
+        .sum: { try gradCheck([randomInput([2, 3, 4], seed: 1)]) { try $0[0].sum(axes: [0, 2]) } },
+        .mean: { try gradCheck([randomInput([2, 3, 4], seed: 1)]) { try $0[0].mean(axes: [1], keepDims: true) } },
+        .concat: {
+            try gradCheck([randomInput([2, 1, 3], seed: 1), randomInput([2, 2, 3], seed: 2)]) { try Variable.concat($0, axis: 1) }
+        },
+        .slice: { try gradCheck([randomInput([2, 5, 3], seed: 1)]) { try $0[0].slice(axis: 1, start: 1, length: 3) } },
+        .reshape: { try gradCheck([randomInput([2, 6], seed: 1)]) { try $0[0].reshaped([3, -1]) } },
+        .replicate: { try gradCheck([randomInput([2, 3], seed: 1)]) { try $0[0].replicate(height: 2, width: 3) } },
+        .transpose: { try gradCheck([randomInput([2, 3, 4], seed: 1)]) { try $0[0].transposed() } },
+        .bceProbs: {
+            let target = try Tensor(shape: [6], data: [1, 0, 1, 0, 0.3, 0.8])
+            return try gradCheck([randomInput([6], seed: 1).sigmoidLeaf()], eps: 1e-3) { try Loss.bce($0[0], target: target) }
+        },
+        .bceLogits: {
+            let target = try Tensor(shape: [6], data: [1, 0, 1, 0, 0.3, 0.8])
+            return try gradCheck([randomInput([6], seed: 1, scale: 3)]) { try Loss.bceWithLogits($0[0], target: target) }
+        },
+    ]
+
+    func testEveryOpHasACheck() {
+        let missing = Op.allCases.filter { GradientTests.checks[$0] == nil }
+        XCTAssertEqual(missing, [], "ops without a gradient check")
+    }
+
+    func testEveryOpGradient() throws {
+        for op in Op.allCases {
+            guard let check = GradientTests.checks[op] else { continue }
+            let report = try check()
+            XCTAssertLessThan(report.maxError, 2e-2, "\(op): \(report)")
+        }
+    }
+
+    func testHarnessCatchesAWrongGradient() throws {
+        // d(stopgrad(x)·x)/dx analytically is x, numerically 2x: the check must see the difference.
+        let report = try gradCheck([randomInput([4], seed: 1, margin: 0.5)]) { try $0[0].detach() * $0[0] }
+        XCTAssertGreaterThan(report.maxError, 0.1)
+    }
+
+    func testConvGeometries() throws {
+        // (kernel, stride, padding, H, W): the StackGAN convs (3×3 s1 p1, 4×4 s2 p1, 4×4 s4 p0, 1×1) on a non-square input.
+        for (k, s, p, h, w) in [(3, 1, 1, 4, 5), (4, 2, 1, 6, 4), (4, 4, 0, 8, 8), (1, 1, 0, 3, 4)] {
+            let report = try gradCheck([randomInput([2, 2, h, w], seed: 4), randomInput([3, 2, k, k], seed: 5)]) {
+                try $0[0].conv2d(weight: $0[1], bias: nil, stride: s, padding: p)
+            }
+            XCTAssertLessThan(report.maxError, 2e-2, "conv k\(k) s\(s) p\(p): \(report)")
+        }
+    }
+
+    func testBatchNormEvalAnd1dGradients() throws {
+        let rm = try Tensor(shape: [3], data: [0.1, -0.2, 0.3]), rv = try Tensor(shape: [3], data: [0.5, 1.5, 2])
+        let eval = try gradCheck([randomInput([4, 3], seed: 1), randomInput([3], seed: 2), randomInput([3], seed: 3)]) {
+            try $0[0].batchNorm(weight: $0[1], bias: $0[2], runningMean: rm, runningVar: rv, training: false).0
+        }
+        XCTAssertLessThan(eval.maxError, 2e-2, "eval: \(eval)")
+        let train1d = try gradCheck([randomInput([5, 3], seed: 1)]) {
+            try $0[0].batchNorm(weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true).0
+        }
+        XCTAssertLessThan(train1d.maxError, 2e-2, "train 1d without affine: \(train1d)")
+    }
+
+    func testLayerGradients() throws {
+        GlobalRandom.seed(3)
+        let layers: [(String, Module, [Int])] = [
+            ("Linear", Linear(4, 3), [2, 4]),
+            ("Conv2d", Conv2d(2, 3, kernelSize: 3, padding: 1, bias: false), [2, 2, 4, 4]),
+            ("BatchNorm1d", BatchNorm1d(3), [4, 3]),
+            ("BatchNorm2d", BatchNorm2d(2), [2, 2, 3, 3]),
+            ("ReLU", ReLU(), [2, 3]), ("LeakyReLU", LeakyReLU(0.2), [2, 3]), ("Sigmoid", Sigmoid(), [2, 3]),
+            ("Tanh", Tanh(), [2, 3]), ("GLU", GLU(), [2, 4]), ("Upsample", Upsample(scaleFactor: 2), [1, 2, 2, 2]),
+            ("Sequential", Sequential(Linear(3, 4), BatchNorm1d(4), GLU(), Linear(2, 2)), [3, 3]),
+        ]
+        for (name, layer, shape) in layers {
+            let x = randomInput(shape, seed: 7, margin: 0.1)
+            let params = layer.parameters()
+            let report = try gradCheck([x] + params) { vars in try layer(vars[0]) }
+            XCTAssertLessThan(report.maxError, 2e-2, "\(name): \(report)")
+        }
+    }
+
+    func testCompositeLossGradients() throws {
+        let mse = try gradCheck([randomInput([2, 3], seed: 1), randomInput([2, 3], seed: 2)]) { try Loss.mse($0[0], $0[1]) }
+        XCTAssertLessThan(mse.maxError, 2e-2, "mse: \(mse)")
+        let kl = try gradCheck([randomInput([2, 4], seed: 1), randomInput([2, 4], seed: 2)]) { try Loss.kl(mu: $0[0], logvar: $0[1]) }
+        XCTAssertLessThan(kl.maxError, 2e-2, "kl: \(kl)")
+        let colour = try gradCheck([randomInput([2, 3, 2, 2], seed: 1)]) { try Loss.colourStatistics($0[0]).covariance }
+        XCTAssertLessThan(colour.maxError, 2e-2, "colour covariance: \(colour)")
+    }
+
+    func testGradientAccumulatesAndZeroes() throws {
+        let x = Variable(try Tensor(shape: [2], data: [1, 2]), requiresGrad: true)
+        try (x * 3).sum().backward()
+        try (x * 3).sum().backward()
+        XCTAssertEqual(x.grad?.scalars, [6, 6])
+        x.zeroGrad()
+        XCTAssertNil(x.grad)
+        // A variable used twice in one graph gets both contributions.
+        try (x * x).sum().backward()
+        XCTAssertEqual(x.grad?.scalars, [2, 4])
+    }
+
+    func testNoGradAndDetach() throws {
+        let x = Variable(try Tensor(shape: [2], data: [1, 2]), requiresGrad: true)
+        let y = withNoGrad { x * 2 }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertThrowsError(try y.sum().backward())
+        let d = x.detach()
+        XCTAssertFalse(d.requiresGrad)
+        XCTAssertTrue(d.value.sharesStorage(with: x.value))
+    }
+}
+
+private extension Variable {
+    /// |x| as a fresh leaf (test inputs for ops defined on positive numbers).
+    func abs() -> Variable { Variable(value.map { Swift.abs($0) }, requiresGrad: true) }
+    /// sigmoid(x) as a fresh leaf: probabilities strictly inside (0, 1).
+    func sigmoidLeaf() -> Variable { Variable(value.map { 1 / (1 + expf(-$0)) }, requiresGrad: true) }
+}
