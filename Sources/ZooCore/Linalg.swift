@@ -17,6 +17,16 @@ func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// Public GEMM entry for benchmarks and plugins: C = alpha·op(A)·op(B) + beta·C on raw row-major buffers.
+public enum BLAS {
+    public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        ZooCore.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: c, ldc: ldc)
+    }
+}
+
 /// Orthonormal factor Q of a Householder QR of the column-major m×n matrix `a` (m ≥ n),
 /// in place, with R's diagonal signs folded in so that Q is unique (Q·diag(sign(r_ii))),
 /// as torch.nn.init.orthogonal_ does. Returns false when LAPACK reports a failure.

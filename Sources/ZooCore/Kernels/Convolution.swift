@@ -118,12 +118,12 @@ extension Tensor {
     /// y [B, O, H', W'] = conv(x [B, C, H, W], w [O, C, kH, kW]) (+ bias [O]).
     static func conv2dKernel(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry) -> Tensor {
         let k = g.colRows, n = g.colCols
-        var col = Tensor(uninitialized: [k, n])
+        let col = Tensor(uninitialized: [k, n])
         im2col(x.ptr, g, col.ptr)
-        var y = Tensor(uninitialized: [g.outChannels, n])
+        let y = Tensor(uninitialized: [g.outChannels, n])
         sgemm(transA: false, transB: false, m: g.outChannels, n: n, k: k, a: w.ptr, lda: k, b: col.ptr, ldb: n,
               c: y.ptr, ldc: n)
-        var out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
+        let out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
         gemmToNCHW(y.ptr, outChannels: g.outChannels, batch: g.batch, plane: g.outH * g.outW,
                    bias: bias?.ptr, out.ptr)
         return withExtendedLifetime((x, w, bias, col, y)) { out }
@@ -133,20 +133,20 @@ extension Tensor {
     static func conv2dBackward(_ x: Tensor, _ w: Tensor, hasBias: Bool, _ g: ConvGeometry, _ gy: Tensor,
                                needInput: Bool, needWeight: Bool) -> (Tensor?, Tensor?, Tensor?) {
         let k = g.colRows, n = g.colCols, o = g.outChannels
-        var gyT = Tensor(uninitialized: [o, n])
+        let gyT = Tensor(uninitialized: [o, n])
         nchwToGemm(gy.ptr, outChannels: o, batch: g.batch, plane: g.outH * g.outW, gyT.ptr)
         var dw: Tensor?, db: Tensor?, dx: Tensor?
         if needWeight {
-            var col = Tensor(uninitialized: [k, n])
+            let col = Tensor(uninitialized: [k, n])
             im2col(x.ptr, g, col.ptr)
-            var dwT = Tensor(uninitialized: w.shape)
+            let dwT = Tensor(uninitialized: w.shape)
             sgemm(transA: false, transB: true, m: o, n: k, k: n, a: gyT.ptr, lda: n, b: col.ptr, ldb: n,
                   c: dwT.ptr, ldc: k)
             dw = dwT
             withExtendedLifetime(col) {}
         }
         if hasBias {
-            var b = Tensor(uninitialized: [o])
+            let b = Tensor(uninitialized: [o])
             for c in 0..<o {
                 var acc = 0.0
                 let row = gyT.ptr + c * n
@@ -156,10 +156,10 @@ extension Tensor {
             db = b
         }
         if needInput {
-            var dcol = Tensor(uninitialized: [k, n])
+            let dcol = Tensor(uninitialized: [k, n])
             sgemm(transA: true, transB: false, m: k, n: n, k: o, a: w.ptr, lda: k, b: gyT.ptr, ldb: n,
                   c: dcol.ptr, ldc: n)
-            var d = Tensor(uninitialized: [g.batch, g.channels, g.height, g.width])
+            let d = Tensor(uninitialized: [g.batch, g.channels, g.height, g.width])
             col2im(dcol.ptr, g, d.ptr)
             dx = d
             withExtendedLifetime(dcol) {}

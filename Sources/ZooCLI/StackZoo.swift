@@ -1,0 +1,27 @@
+// Entry point of the `stackzoo` command: the subcommands and the options they share.
+import ArgumentParser
+import ZooCore
+
+@main
+struct StackZoo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stackzoo",
+        abstract: "Train, sample and evaluate StackGAN models on the CPU, scripted in Lua.",
+        version: StackZooVersion.string,
+        subcommands: [ListCommand.self, BenchCommand.self])
+}
+
+/// Options every command that computes accepts.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .long, help: "Threads for GEMM and the engine's kernels (default: STACKZOO_THREADS or all cores).")
+    var threads: Int?
+
+    func apply() throws {
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+            Threads.set(threads)
+        } else {
+            _ = Threads.count
+        }
+    }
+}

@@ -1,3 +1,0 @@
-// Entry point of the `stackzoo` command.
-import ZooCore
-print("stackzoo")
