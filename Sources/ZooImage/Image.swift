@@ -53,7 +53,7 @@ public struct Image: Equatable {
     }
 
     /// The byte of channel `c` of pixel (`x`, `y`).
-    public subscript(x: Int, y: Int, c: Int) -> UInt8 {
+    public subscript(x x: Int, y y: Int, c c: Int) -> UInt8 {
         get { pixels[(y * width + x) * channels + c] }
         set { pixels[(y * width + x) * channels + c] = newValue }
     }
