@@ -133,7 +133,7 @@ final class PNGTests: XCTestCase {
         let missing = tempDir + "/missing.png"
         assertRejected(missing, mentioning: ["No such file"])
         let empty = tempDir + "/empty.png"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
         assertRejected(empty, mentioning: ["not a PNG or JPEG"])
         XCTAssertThrowsError(try PNG.read(path: empty)) { XCTAssertTrue("\($0)".contains(empty)) }
         let text = fixturePath("ops/README.md")
