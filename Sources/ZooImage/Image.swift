@@ -3,8 +3,10 @@ import ZooCore
 
 /// An 8-bit image in memory: `height` rows of `width` pixels of `channels` bytes (row-major HWC).
 ///
-/// `channels` is 1 (gray), 3 (RGB) or 4 (RGBA, alpha not premultiplied).
-public struct Image: Equatable {
+/// `channels` is 1 (gray), 3 (RGB) or 4 (RGBA, alpha not premultiplied). The initialisers check
+/// that `pixels.count == width * height * channels`; code that assigns the fields directly must
+/// keep that true (the encoders check it again, the pixel loops rely on it).
+public struct Image: Equatable, Sendable {
     public var width: Int
     public var height: Int
     /// 1 (gray), 3 (RGB) or 4 (RGBA).
