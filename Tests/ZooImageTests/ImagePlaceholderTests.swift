@@ -1,3 +1,0 @@
-import XCTest
-@testable import ZooImage
-final class ImagePlaceholderTests: XCTestCase { func testNothing() {} }
