@@ -104,7 +104,7 @@ public struct Image: Equatable, Sendable {
     /// Reads a PNG or JPEG file, chosen by its first bytes (not its extension). PNG keeps the
     /// file's channels (1, 3 or 4); JPEG gives RGB. Throws naming the file for any other format.
     public static func load(path: String) throws -> Image {
-        let bytes = try readFileBytes(path)
+        let bytes = try FileIO.readAll(path: path)
         return try decode(bytes, path: path)
     }
 

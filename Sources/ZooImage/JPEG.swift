@@ -16,7 +16,7 @@ public enum JPEG {
 
     /// Reads and decodes the JPEG file at `path`.
     public static func read(path: String) throws -> Image {
-        try decode(try readFileBytes(path), path: path)
+        try decode(try FileIO.readAll(path: path), path: path)
     }
 
     /// Decodes JPEG bytes; `path` names the data in error messages.

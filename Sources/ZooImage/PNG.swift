@@ -30,7 +30,7 @@ public enum PNG {
 
     /// Reads and decodes the PNG file at `path`.
     public static func read(path: String) throws -> Image {
-        try decode(try readFileBytes(path), path: path)
+        try decode(try FileIO.readAll(path: path), path: path)
     }
 
     /// Decodes PNG bytes; `path` names the data in error messages.
@@ -137,7 +137,7 @@ public enum PNG {
         do { bytes = try encode(image) } catch let error as ZooError {
             throw ZooError.io(path: path, message: error.description)
         }
-        try writeFileAtomically(bytes, to: path)
+        try FileIO.writeAtomically(bytes, to: path)
     }
 
     // MARK: - libpng helpers

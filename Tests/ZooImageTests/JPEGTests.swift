@@ -25,7 +25,7 @@ final class JPEGTests: XCTestCase {
     }
 
     func testEveryPrefixAndCorruptionFailsCleanly() throws {
-        let bytes = try readFileBytes(fixturePath("ops/jpeg_rgb_q90.jpg"))
+        let bytes = try FileIO.readAll(path: fixturePath("ops/jpeg_rgb_q90.jpg"))
         // Cutting anywhere before the EOI marker loses image data (or the header).
         for n in stride(from: 0, to: bytes.count - 2, by: 11) {
             XCTAssertThrowsError(try JPEG.decode(Array(bytes[0..<n]), path: "cut.jpg"), "prefix \(n)") {

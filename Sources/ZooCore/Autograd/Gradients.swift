@@ -95,7 +95,7 @@ enum Gradients {
 
         case .glu(let x):
             // out = a·σ(b): da = g·σ(b), db = g·a·σ(b)·(1 − σ(b)).
-            var dx = Tensor(uninitialized: x.shape)
+            let dx = Tensor(uninitialized: x.shape)
             let half = x.shape[1] / 2
             let block = half * x.shape[2...].reduce(1, *)
             let src = x.ptr, gp = g.ptr, dst = dx.ptr

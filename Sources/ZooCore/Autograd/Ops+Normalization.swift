@@ -42,8 +42,8 @@ extension Variable {
                 invstd[i] = 1 / (runningVar.ptr[i] + eps).squareRoot()
             }
         }
-        var xhat = Tensor(uninitialized: shape)
-        var out = Tensor(uninitialized: shape)
+        let xhat = Tensor(uninitialized: shape)
+        let out = Tensor(uninitialized: shape)
         batchNormApply(value.ptr, batch: b, channels: c, spatial: s, mean: mean, invstd: invstd,
                        gamma: weight?.value.ptr, beta: bias?.value.ptr, xhat: xhat.ptr, out: out.ptr)
         let gamma = weight.map { $0.value.scalars }

@@ -93,7 +93,7 @@ extension Variable {
         let half = shape[1] / 2
         var outShape = shape
         outShape[1] = half
-        var out = Tensor(uninitialized: outShape)
+        let out = Tensor(uninitialized: outShape)
         let inner = shape[2...].reduce(1, *)
         let block = half * inner
         let src = value.ptr, dst = out.ptr

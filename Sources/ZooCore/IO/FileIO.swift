@@ -7,12 +7,12 @@ import Musl
 import Darwin
 #endif
 
-enum FileIO {
+public enum FileIO {
     /// The text for an errno value ("No such file or directory").
-    static func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
+    public static func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// Reads a whole regular file. Errors are `ZooError.io` naming `path` and the errno text.
-    static func readAll(path: String) throws -> [UInt8] {
+    public static func readAll(path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ZooError.io(path: path, message: "cannot open for reading: \(errnoText(errno))") }
         defer { close(fd) }
@@ -39,7 +39,7 @@ enum FileIO {
     /// Writes `bytes` to `path` atomically: a temp file `path.tmp.<pid>` in the same directory is written,
     /// fsynced and renamed over `path`, then the directory is fsynced. On failure the temp file is
     /// removed and an existing `path` is left untouched.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let tmp = "\(path).tmp.\(getpid())"
         func fail(_ what: String, _ code: Int32) -> ZooError {
             ZooError.io(path: path, message: "\(what): \(errnoText(code))")

@@ -5,7 +5,7 @@ extension Tensor {
     /// out[i] = f(self[i]), split across threads for large tensors.
     @inline(__always)
     func map(cost: Int = 1, _ f: (Float) -> Float) -> Tensor {
-        var out = Tensor(uninitialized: shape)
+        let out = Tensor(uninitialized: shape)
         let src = ptr, dst = out.ptr
         parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(src[i]) } }
         return withExtendedLifetime(self) { out }
@@ -14,7 +14,7 @@ extension Tensor {
     /// out[i] = f(self[i], other[i]) for equal shapes.
     @inline(__always)
     func zipMap(_ other: Tensor, cost: Int = 1, _ f: (Float, Float) -> Float) -> Tensor {
-        var out = Tensor(uninitialized: shape)
+        let out = Tensor(uninitialized: shape)
         let a = ptr, b = other.ptr, dst = out.ptr
         parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(a[i], b[i]) } }
         return withExtendedLifetime((self, other)) { out }
@@ -23,7 +23,7 @@ extension Tensor {
     /// out[i] = f(self[i], a[i], b[i]) for equal shapes.
     @inline(__always)
     func zipMap(_ a: Tensor, _ b: Tensor, cost: Int = 1, _ f: (Float, Float, Float) -> Float) -> Tensor {
-        var out = Tensor(uninitialized: shape)
+        let out = Tensor(uninitialized: shape)
         let x = ptr, pa = a.ptr, pb = b.ptr, dst = out.ptr
         parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(x[i], pa[i], pb[i]) } }
         return withExtendedLifetime((self, a, b)) { out }
@@ -34,7 +34,7 @@ extension Tensor {
     static func broadcastBinary(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
         if a.shape == b.shape { return a.zipMap(b, f) }
         let outShape = try broadcastShape(a.shape, b.shape, op: op)
-        var out = Tensor(uninitialized: outShape)
+        let out = Tensor(uninitialized: outShape)
         let plan = BroadcastPlan(outShape: outShape, operands: [a.shape, b.shape])
         let inner = plan.innerCount
         let sa = plan.strides[0].last!, sb = plan.strides[1].last!

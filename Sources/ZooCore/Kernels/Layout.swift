@@ -8,7 +8,7 @@ extension Tensor {
 
     /// Concatenation along `axis` (shapes already checked).
     static func concatKernel(_ parts: [Tensor], axis: Int, outShape: [Int]) -> Tensor {
-        var out = Tensor(uninitialized: outShape)
+        let out = Tensor(uninitialized: outShape)
         let outer = outShape[..<axis].reduce(1, *)
         let inner = outShape[(axis + 1)...].reduce(1, *)
         let rowOut = outShape[axis] * inner
@@ -29,7 +29,7 @@ extension Tensor {
     func sliceKernel(axis: Int, start: Int, length: Int) -> Tensor {
         var outShape = shape
         outShape[axis] = length
-        var out = Tensor(uninitialized: outShape)
+        let out = Tensor(uninitialized: outShape)
         let (outer, n, inner) = split3(axis)
         let rowIn = n * inner, row = length * inner
         let src = ptr, dst = out.ptr
@@ -61,7 +61,7 @@ extension Tensor {
         let batch = count / max(m * n, 1)
         var outShape = shape
         outShape.swapAt(rank - 2, rank - 1)
-        var out = Tensor(uninitialized: outShape)
+        let out = Tensor(uninitialized: outShape)
         let src = ptr, dst = out.ptr
         parallelFor(batch, costPerItem: m * n) { r in
             for b in r {
@@ -74,7 +74,7 @@ extension Tensor {
 
     /// [B, C] → [B, C, H, W], each value repeated over the plane.
     func replicatedSpatially(height: Int, width: Int) -> Tensor {
-        var out = Tensor(uninitialized: shape + [height, width])
+        let out = Tensor(uninitialized: shape + [height, width])
         let plane = height * width
         let src = ptr, dst = out.ptr
         parallelFor(count, costPerItem: plane) { r in
@@ -90,7 +90,7 @@ extension Tensor {
         var outShape = shape
         outShape[rank - 2] = h * s
         outShape[rank - 1] = w * s
-        var out = Tensor(uninitialized: outShape)
+        let out = Tensor(uninitialized: outShape)
         let src = ptr, dst = out.ptr
         let ow = w * s
         parallelFor(planes, costPerItem: h * w * s * s) { r in
@@ -117,7 +117,7 @@ extension Tensor {
         var outShape = shape
         outShape[rank - 2] = h
         outShape[rank - 1] = w
-        var out = Tensor(uninitialized: outShape)
+        let out = Tensor(uninitialized: outShape)
         let src = ptr, dst = out.ptr
         parallelFor(planes, costPerItem: oh * ow) { r in
             for p in r {

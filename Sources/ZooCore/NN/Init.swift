@@ -40,7 +40,7 @@ public enum Init {
         guard orthonormalColumns(&a, m: m, n: n) else {
             throw ZooError.numeric(message: "orthogonal init: QR factorisation failed for \(shapeString(v.shape))")
         }
-        var out = Tensor(uninitialized: v.shape)
+        let out = Tensor(uninitialized: v.shape)
         for r in 0..<rows {
             for c in 0..<cols {
                 let q = tall ? a[c * m + r] : a[r * m + c]

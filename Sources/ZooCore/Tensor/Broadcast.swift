@@ -100,7 +100,7 @@ extension Tensor {
                 }
             }
         }
-        var out = Tensor(uninitialized: target)
+        let out = Tensor(uninitialized: target)
         for i in 0..<outCount { out.ptr[i] = Float(acc[i]) }
         return withExtendedLifetime(self) { out }
     }
@@ -112,7 +112,7 @@ extension Tensor {
         guard s == target else {
             throw ZooError.shape(op: "expand", message: "cannot expand \(shapeString(shape)) to \(shapeString(target))")
         }
-        var out = Tensor(uninitialized: target)
+        let out = Tensor(uninitialized: target)
         let plan = BroadcastPlan(outShape: target, operands: [target, shape])
         let inner = plan.innerCount, sIn = plan.strides[1].last!
         let src = ptr, dst = out.ptr
