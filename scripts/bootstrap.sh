@@ -17,12 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+source "$(dirname "$0")/env.sh"
 if ! command -v swift >/dev/null 2>&1; then
-  if [ -x /opt/swift/usr/bin/swift ]; then
-    echo "bootstrap: swift is at /opt/swift/usr/bin; add it to PATH" >&2
-  else
-    echo "bootstrap: swift (6.x) not found; install it from swift.org" >&2
-  fi
+  echo "bootstrap: swift (6.x) not found on PATH or in /opt/swift; install it from swift.org" >&2
   exit 1
 fi
 for lib in lua5.4 openblas libpng libjpeg; do
