@@ -30,12 +30,15 @@ let package = Package(
         // MARK: - Engine
         .target(name: "ZooCore", dependencies: ["CBLAS"], swiftSettings: v5),
         .target(name: "ZooImage", dependencies: ["ZooCore", "CPNG", "CJPEG", "CZooShims"], swiftSettings: v5),
+        .target(
+            name: "ZooLua", dependencies: ["ZooCore", "ZooImage", "CLua", "CZooShims"],
+            resources: [.embedInCode("prelude.lua")], swiftSettings: v5),
 
         // MARK: - Command line
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooCore", "ZooImage",
+                "ZooCore", "ZooImage", "ZooLua",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
@@ -44,6 +47,8 @@ let package = Package(
         .target(name: "ZooTestSupport", dependencies: ["ZooCore"], path: "Tests/ZooTestSupport", swiftSettings: v5),
         .testTarget(
             name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTestSupport"], swiftSettings: v5),
+        .testTarget(
+            name: "ZooLuaTests", dependencies: ["ZooLua", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "ZooImageTests", dependencies: ["ZooImage", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
     ]

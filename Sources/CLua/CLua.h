@@ -17,4 +17,9 @@ static inline int zl_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_T
 static inline int zl_isnoneornil(lua_State *L, int i) { return lua_type(L, i) <= 0; }
 static inline int zl_istable(lua_State *L, int i) { return lua_type(L, i) == LUA_TTABLE; }
 static inline int zl_isfunction(lua_State *L, int i) { return lua_type(L, i) == LUA_TFUNCTION; }
+static inline void *zl_getextraspace(lua_State *L) { return lua_getextraspace(L); }
+static inline const char *zl_typename(lua_State *L, int i) { return lua_typename(L, lua_type(L, i)); }
+static inline void zl_pushlightuserdata(lua_State *L, void *p) { lua_pushlightuserdata(L, p); }
+static inline int zl_getmetatable(lua_State *L, const char *name) { return lua_getfield(L, LUA_REGISTRYINDEX, name); }
+static inline int zl_isinteger(lua_State *L, int i) { return lua_isinteger(L, i); }
 #endif

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import ZooCore
+import ZooLua
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List models and zoo entries.")
@@ -22,17 +23,5 @@ struct ListCommand: ParsableCommand {
         let entries = ZooEntries.list(root: zoo)
         if entries.isEmpty { print("  (none found under \(zoo)/)") }
         for e in entries { print("  \(e)") }
-    }
-}
-
-/// Zoo entries: Lua files under the zoo folder, named by their path without ".lua".
-enum ZooEntries {
-    static func list(root: String) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-        var out: [String] = []
-        for case let path as String in walker where path.hasSuffix(".lua") && !path.hasPrefix("datasets/") {
-            out.append(String(path.dropLast(4)))
-        }
-        return out.sorted()
     }
 }

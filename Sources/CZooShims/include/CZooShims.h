@@ -25,4 +25,45 @@ int zoo_jpeg_decode_rgb(const unsigned char *data, size_t size, unsigned char **
 /// Releases a buffer returned by `zoo_jpeg_decode_rgb`.
 void zoo_jpeg_free(void *pixels);
 
+// MARK: - Lua (lua_bridge.c)
+
+typedef struct lua_State lua_State;
+
+/// The Swift side's dispatcher: runs registered function `id` on `L`; returns the number of results,
+/// or -1 with an error value pushed. It must never raise a Lua error itself.
+typedef int (*zoo_lua_dispatch_fn)(lua_State *L, int id);
+
+/// Why: a Lua error is a longjmp, which must never cross a Swift frame. Swift bodies report failure
+/// by returning -1; this installs the dispatcher that the C trampoline calls before raising.
+void zoo_lua_set_dispatch(zoo_lua_dispatch_fn fn);
+
+/// Pushes a Lua function that runs Swift function `id` through the C trampoline (which calls
+/// lua_error in C, after the Swift body has returned).
+void zoo_lua_push_function(lua_State *L, int id);
+
+/// Pushes "chunk:line: " of the innermost Lua function at or above `level` that is not the zoo
+/// prelude (chunk "=zoo"), or "" when there is none. Never raises.
+void zoo_lua_where(lua_State *L, int level);
+
+/// Why: the limit is enforced by a count hook that raises a Lua error, which must happen in C.
+/// Sets (count > 0) or clears (0) an instruction budget; exceeding it raises an error.
+void zoo_lua_set_instruction_limit(lua_State *L, int count);
+
+/// A new state whose allocator aborts instead of returning NULL, so no push from Swift can raise
+/// a memory error, and whose panic handler aborts with the message.
+lua_State *zoo_lua_newstate(void);
+
+/// lua_pcall with a message handler that appends a traceback ("msg\nstack traceback:\n...").
+int zoo_lua_pcall(lua_State *L, int nargs, int nresults);
+
+/// luaL_tolstring (which may run __tostring, hence raise) under pcall: pushes the string or an
+/// error message; returns the pcall status.
+int zoo_lua_tostring(lua_State *L, int idx);
+
+/// luaL_openlibs (a macro-free entry point for Swift).
+void zoo_lua_openlibs(lua_State *L);
+
+/// luaL_loadbufferx: compiles a chunk (mode "t" refuses binary chunks); never raises.
+int zoo_lua_load(lua_State *L, const char *buffer, size_t size, const char *chunkname, const char *mode);
+
 #endif

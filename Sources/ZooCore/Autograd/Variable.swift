@@ -56,6 +56,9 @@ public final class Variable {
 public enum GradMode {
     nonisolated(unsafe) public private(set) static var isEnabled = true
 
+    /// Turns recording on or off (the Lua bridge's `set_grad_enabled`; prefer the scoped forms).
+    public static func setEnabled(_ on: Bool) { isEnabled = on }
+
     /// Runs `body` with graph recording off (sampling, optimiser updates, EMA).
     public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
         let previous = isEnabled

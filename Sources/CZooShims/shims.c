@@ -1,2 +1,0 @@
-// Placeholder translation unit; the shims live in files named after what they wrap.
-#include "CZooShims.h"

@@ -1,0 +1,631 @@
+-- The `zoo` module's Lua half: method tables, Lua-defined modules, the config sandbox and loader,
+-- and the model registry, built on the Swift functions in `core`.
+local core, meta, root = ...
+
+local zoo = {}
+local TensorMT, ModuleMT, OptimMT = meta["zoo.Tensor"], meta["zoo.Module"], meta["zoo.Optimizer"]
+
+-- An error positioned at the user's code (the innermost frame outside this file).
+local function fail(message)
+  error(core.where() .. message, 0)
+end
+
+-- MARK: - Tensors ----------------------------------------------------------------------------
+
+local Tensor = {}
+for _, name in ipairs {
+  "shape", "size", "dim", "numel", "item", "values", "get", "set",
+  "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
+  "relu", "leaky_relu", "sigmoid", "tanh", "glu",
+  "matmul", "bmm", "linear", "conv2d", "upsample", "replicate", "transpose", "reshape", "slice", "split",
+  "sum", "mean", "detach", "clone", "backward", "zero_grad",
+} do
+  Tensor[name] = core[name]
+end
+Tensor.view = core.reshape
+
+local tensor_properties = {
+  grad = core.grad,
+  requires_grad = core.requires_grad,
+}
+
+TensorMT.__index = function(t, k)
+  local prop = tensor_properties[k]
+  if prop then return prop(t) end
+  local m = Tensor[k]
+  if m == nil and type(k) == "string" then fail("tensor has no field or method '" .. k .. "'") end
+  return m
+end
+TensorMT.__newindex = function(t, k, v)
+  if k == "requires_grad" then return core.set_requires_grad(t, v) end
+  fail("cannot set field '" .. tostring(k) .. "' of a tensor")
+end
+TensorMT.__add = core.add
+TensorMT.__sub = core.sub
+TensorMT.__mul = core.mul
+TensorMT.__div = core.div
+TensorMT.__unm = core.neg
+TensorMT.__pow = function(a, p)
+  if type(p) ~= "number" then fail("tensor ^ exponent: the exponent must be a number") end
+  return core.pow(a, p)
+end
+TensorMT.__tostring = core.tostring
+TensorMT.__len = function(t) return core.size(t, 1) end
+TensorMT.__name = "tensor"
+
+zoo.tensor = core.tensor
+zoo.zeros, zoo.ones, zoo.full = core.zeros, core.ones, core.full
+zoo.randn, zoo.rand = core.randn, core.rand
+zoo.cat = core.cat
+zoo.is_tensor = core.is_tensor
+
+--- Runs `fn(...)` with gradient recording off; returns its results.
+function zoo.no_grad(fn, ...)
+  local callable = type(fn) == "function" or core.is_module(fn)
+    or (type(fn) == "table" and getmetatable(fn) and getmetatable(fn).__call)
+  if not callable then fail("bad argument #1 to 'no_grad' (function expected, got " .. type(fn) .. ")") end
+  local previous = core.set_grad_enabled(false)
+  local results = table.pack(pcall(fn, ...))
+  core.set_grad_enabled(previous)
+  if not results[1] then error(results[2], 0) end
+  return table.unpack(results, 2, results.n)
+end
+
+-- MARK: - Modules ----------------------------------------------------------------------------
+
+local nn = {}
+zoo.nn = nn
+
+local Module = {}
+nn.ModuleMethods = Module
+
+function Module.forward(m, ...)
+  return core.forward_swift(m, ...)
+end
+function Module.training(m) core.training(m, true); return m end
+function Module.evaluate(m) core.training(m, false); return m end
+Module.is_training = core.is_training
+Module.parameters = core.parameters
+Module.named_parameters = core.named_parameters
+Module.named_buffers = core.named_buffers
+Module.children = core.children
+Module.zero_grad = core.zero_grad_module
+Module.num_parameters = core.num_parameters
+Module.state_dict = core.state_dict
+Module.load_state_dict = core.load_state_dict
+Module.type = core.type_name
+Module.add = core.append
+--- Calls fn(module) on every submodule, children first, then the module itself; returns the module.
+function Module.apply(m, fn)
+  for _, sub in ipairs(core.modules(m)) do fn(sub) end
+  return m
+end
+
+ModuleMT.__index = function(m, k)
+  local v = core.module_get(m, k)
+  if v ~= nil then return v end
+  local fields = core.module_fields(m)
+  if fields then
+    v = rawget(fields, k)
+    if v ~= nil then return v end
+    local class = rawget(fields, "__class")
+    v = class and rawget(class, k)
+    if v ~= nil then return v end
+  end
+  return Module[k]
+end
+ModuleMT.__newindex = function(m, k, v)
+  if type(k) ~= "string" then fail("module fields are named by strings") end
+  if core.is_tensor(v) or core.is_module(v) then return core.module_set(m, k, v) end
+  local fields = core.module_fields(m)
+  if not fields then fail("cannot set field '" .. k .. "' on " .. core.type_name(m) .. " (only tensors and modules)") end
+  rawset(fields, k, v)
+end
+ModuleMT.__call = function(m, ...) return m:forward(...) end
+ModuleMT.__tostring = core.module_tostring
+ModuleMT.__name = "module"
+
+for _, name in ipairs { "Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GLU", "Upsample" } do
+  nn[name] = core[name]
+end
+
+--- nn.Sequential(m1, m2, ...): modules applied in order; `:add(m)` appends and returns the container.
+function nn.Sequential(...)
+  local s = core.Sequential()
+  for i = 1, select("#", ...) do core.append(s, (select(i, ...))) end
+  return s
+end
+
+--- nn.Parameter(t): a tensor marked as trainable (assign it to a field of a Lua module).
+function nn.Parameter(t)
+  if not core.is_tensor(t) then fail("bad argument #1 to 'Parameter' (tensor expected, got " .. type(t) .. ")") end
+  local p = core.detach(t)
+  p.requires_grad = true
+  return p
+end
+
+--- nn.define(name, class): a module type written in Lua. `class.init(self, ...)` builds it
+--- (fields holding modules or trainable tensors become children and parameters, with their
+--- names in the state dict); `class.forward(self, x, ...)` computes it with zoo ops, so gradients
+--- flow through it. Returns a constructor: `local Block = nn.define("Block", {...}); Block(64)`.
+function nn.define(name, class)
+  if type(name) ~= "string" then fail("bad argument #1 to 'define' (string expected, got " .. type(name) .. ")") end
+  if type(class) ~= "table" then fail("bad argument #2 to 'define' (table expected, got " .. type(class) .. ")") end
+  if type(class.forward) ~= "function" then fail("nn.define('" .. name .. "'): the class needs a forward(self, x) function") end
+  return setmetatable({ class = class, name = name }, {
+    __call = function(_, ...)
+      local m = core.lua_module(name)
+      rawset(core.module_fields(m), "__class", class)
+      if class.init then class.init(m, ...) end
+      return m
+    end,
+  })
+end
+
+-- Losses (functional).
+nn.bce = core.bce
+nn.bce_with_logits = core.bce_with_logits
+nn.mse = core.mse
+nn.kl = core.kl
+nn.colour_statistics = core.colour_statistics
+
+-- MARK: - Optimiser --------------------------------------------------------------------------
+
+local Optim = { step = core.step, zero_grad = core.zero_grad_optim }
+OptimMT.__index = function(o, k)
+  if k == "lr" then return core.get_lr(o) end
+  return Optim[k]
+end
+OptimMT.__newindex = function(o, k, v)
+  if k == "lr" then
+    if type(v) ~= "number" then fail("optimizer.lr must be a number, got " .. type(v)) end
+    return core.set_lr(o, v)
+  end
+  fail("cannot set field '" .. tostring(k) .. "' of an optimizer")
+end
+OptimMT.__name = "optimizer"
+
+zoo.optim = {}
+--- zoo.optim.Adam(params, {lr=, betas=, eps=, weight_decay=}) or zoo.optim.Adam{params=, lr=, ...}.
+function zoo.optim.Adam(params, options)
+  if type(params) == "table" and params.params ~= nil then
+    options = {}
+    for k, v in pairs(params) do if k ~= "params" then options[k] = v end end
+    params = params.params
+  end
+  return core.Adam(params, options)
+end
+
+-- MARK: - Files, images, process ---------------------------------------------------------------
+
+zoo.save = core.save
+zoo.load = core.load
+zoo.load_npy = core.load_npy
+zoo.image = { load = core.image_load, save = core.image_save, save_grid = core.image_save_grid }
+zoo.seed = core.seed
+zoo.rng_state, zoo.set_rng_state = core.rng_state, core.set_rng_state
+zoo.threads = core.threads
+zoo.version = core.version()
+
+-- MARK: - Sandbox ----------------------------------------------------------------------------
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+-- The parts of zoo a config may use: pure computation, no files, no process settings.
+local function pure_zoo()
+  local z = {}
+  for _, k in ipairs { "tensor", "zeros", "ones", "full", "randn", "rand", "cat", "is_tensor", "no_grad", "version" } do z[k] = zoo[k] end
+  z.nn = copy(nn)
+  return z
+end
+
+local SAFE_GLOBALS = {
+  "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber", "tostring", "type",
+  "xpcall", "rawequal", "rawget", "rawlen", "rawset", "setmetatable", "print",
+}
+
+local function file_exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() return true end
+  return false
+end
+
+local function read_file(path)
+  local f, err = io.open(path, "r")
+  if not f then return nil, err end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local INSTRUCTION_LIMIT = 50000000
+
+--- A fresh sandbox environment: safe base functions, copies of string/table/math/utf8, the pure
+--- zoo, and a `require` that loads only project modules (zoo/NAME.lua, scripts/lib/NAME.lua),
+--- themselves sandboxed.
+local function sandbox()
+  local env = {}
+  for _, k in ipairs(SAFE_GLOBALS) do env[k] = _G[k] end
+  env.getmetatable = function(x) if type(x) == "table" then return getmetatable(x) end return nil end
+  env.string = copy(string)
+  env.string.dump = nil
+  env.table, env.math, env.utf8 = copy(table), copy(math), copy(utf8)
+  env.zoo = pure_zoo()
+  env._G = env
+  env._VERSION = _VERSION
+  local loaded = {}
+  env.require = function(name)
+    if type(name) ~= "string" or not name:match("^[%w_%-%./]+$") or name:find("%.%.") then
+      fail("require: '" .. tostring(name) .. "' is not a project module name")
+    end
+    if name == "zoo" then return env.zoo end
+    if loaded[name] ~= nil then return loaded[name] end
+    for _, pattern in ipairs { root .. "/zoo/%s.lua", root .. "/scripts/lib/%s.lua" } do
+      local path = pattern:format(name:gsub("%.", "/"))
+      local source = read_file(path)
+      if source then
+        local chunk, err = load(source, "@" .. path, "t", env)
+        if not chunk then error(err, 0) end
+        local result = chunk()
+        loaded[name] = result == nil and true or result
+        return loaded[name]
+      end
+    end
+    fail("require: no project module '" .. name .. "' (configs may only require files under zoo/ and scripts/lib/)")
+  end
+  return env
+end
+zoo.sandbox = sandbox
+
+--- Runs `source` as a sandboxed chunk named `path`; returns its results.
+local function run_sandboxed(source, path, env)
+  local chunk, err = load(source, "@" .. path, "t", env or sandbox())
+  if not chunk then error(err, 0) end
+  core.set_instruction_limit(INSTRUCTION_LIMIT)
+  local results = table.pack(pcall(chunk))
+  core.set_instruction_limit(0)
+  if not results[1] then error(results[2], 0) end
+  return table.unpack(results, 2, results.n)
+end
+
+-- MARK: - Model registry -------------------------------------------------------------------------
+
+local registry = {}   -- name -> { name, summary, schema, build, origin }
+
+local function caller_file()
+  local where = core.where()
+  return (where:match("^(.-):%d+: $")) or "?"
+end
+
+-- Normalises a schema entry: {default, "doc"} or {type=, default=, doc=}.
+local function type_of_default(v)
+  if math.type(v) == "integer" then return "integer" end
+  return type(v)
+end
+
+local function field_spec(spec, path)
+  if type(spec) ~= "table" then
+    return { type = type_of_default(spec), default = spec, doc = "" }
+  end
+  local f = { type = spec.type, default = spec.default, doc = spec.doc or spec[2] or "" }
+  if spec.default == nil and spec[1] ~= nil then f.default = spec[1] end
+  if f.type == nil then
+    if f.default == nil then error("schema field '" .. path .. "' needs a type or a default", 0) end
+    f.type = type_of_default(f.default)
+  end
+  return f
+end
+
+local function is_field_spec(spec)
+  return type(spec) ~= "table" or spec.type ~= nil or spec.doc ~= nil or spec[1] ~= nil or spec[2] ~= nil or spec.default ~= nil
+end
+
+-- schema: { section = { key = spec, ... }, ... } (one level of sections; a section may itself be
+-- a field spec). Returns a flat map "section.key" -> spec.
+local function flatten_schema(schema, origin)
+  local flat = {}
+  for section, fields in pairs(schema or {}) do
+    if type(fields) ~= "table" then error(origin .. ": schema section '" .. tostring(section) .. "' must be a table", 0) end
+    if is_field_spec(fields) then
+      flat[section] = field_spec(fields, section)
+    else
+      for key, spec in pairs(fields) do
+        flat[section .. "." .. key] = field_spec(spec, section .. "." .. key)
+      end
+    end
+  end
+  return flat
+end
+
+--- zoo.register_model{name=, summary=, schema=, build=}: a model written in Lua. `build(cfg)`
+--- returns a model table: `networks` (name -> module), `train_step(self, batch)` returning a table
+--- of named losses (numbers), `sample(self, opts)` returning images [N, 3, H, W] in [-1, 1]
+--- (or a table of such tensors, one per branch), and optionally `optimizers` (name -> Adam).
+function zoo.register_model(spec)
+  if type(spec) ~= "table" then fail("bad argument #1 to 'register_model' (table expected, got " .. type(spec) .. ")") end
+  for _, k in ipairs { "name", "summary" } do
+    if type(spec[k]) ~= "string" then fail("register_model: '" .. k .. "' must be a string") end
+  end
+  if type(spec.build) ~= "function" then fail("register_model: 'build' must be a function(cfg) returning the model") end
+  for k in pairs(spec) do
+    if not ({ name = 1, summary = 1, schema = 1, build = 1, description = 1 })[k] then
+      fail("register_model: unknown key '" .. tostring(k) .. "' (valid: name, summary, schema, build, description)")
+    end
+  end
+  local origin = caller_file()
+  local ok, flat = pcall(flatten_schema, spec.schema, origin)
+  if not ok then fail(flat) end
+  registry[spec.name] = { name = spec.name, summary = spec.summary, schema = spec.schema or {}, flat = flat, build = spec.build, origin = origin }
+  core.registry_add(spec.name, spec.summary, origin)
+end
+
+--- zoo.models(): every registered model (compiled and Lua) as {name=, summary=, origin=}.
+function zoo.models()
+  return core.registry_list()
+end
+
+-- MARK: - Configs ------------------------------------------------------------------------------
+
+local RESERVED = { model = "string", extends = "string", description = "string", data = "table" }
+
+local function split_path(path)
+  local parts = {}
+  for p in path:gmatch("[^%.]+") do parts[#parts + 1] = p end
+  return parts
+end
+
+local function is_sequence(t)
+  if type(t) ~= "table" then return false end
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  return n == #t and n > 0
+end
+
+-- Finds the line of `key =` in `source` (the first one, preferring one after `section =`).
+local function line_of(source, key, section)
+  if not source then return nil end
+  local n, after = 0, section == nil
+  for line in (source .. "\n"):gmatch("(.-)\n") do
+    n = n + 1
+    if not after and line:find("%f[%w_]" .. section .. "%s*=") then after = true end
+    if after and line:find("%f[%w_]" .. key:gsub("%p", "%%%0") .. "%s*=") then return n end
+  end
+  return nil
+end
+
+--- Resolves an entry name to a file: an existing path, or zoo/NAME.lua under the project.
+function zoo.resolve_entry(name)
+  if type(name) ~= "string" then fail("entry name must be a string") end
+  if file_exists(name) then return name end
+  local candidate = root .. "/zoo/" .. name .. ".lua"
+  if file_exists(candidate) then return candidate end
+  if file_exists(name .. ".lua") then return name .. ".lua" end
+  local known = core.list_entries(root .. "/zoo")
+  local hint = core.closest(name, known)
+  error("unknown zoo entry '" .. name .. "'" .. (hint and (" (did you mean '" .. hint .. "'?)") or "")
+    .. " — looked for a file of that name and for zoo/" .. name .. ".lua", 0)
+end
+
+-- Deep merge: tables merge key by key (sequences and functions are replaced), the child wins.
+-- Every table is copied, so a merged config never aliases its parent's tables.
+local function merge(into, from, origins, origin_of, prefix)
+  for k, v in pairs(from) do
+    local path = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
+    if type(v) == "table" and not is_sequence(v) then
+      if type(into[k]) ~= "table" or is_sequence(into[k]) then into[k] = {} end
+      merge(into[k], v, origins, origin_of, path)
+    else
+      into[k] = v
+      origins[path] = origin_of(path, k)
+    end
+  end
+end
+
+-- Loads one entry file (sandboxed) and its `extends` chain; returns the merged table and origins.
+local function load_entry(name, seen)
+  local file = zoo.resolve_entry(name)
+  -- Messages name files relative to the project when they are inside it.
+  local path = file:sub(1, #root + 1) == root .. "/" and file:sub(#root + 2) or file
+  seen = seen or {}
+  if seen[file] then error(path .. ": 'extends' makes a cycle", 0) end
+  seen[file] = true
+  local source, err = read_file(file)
+  if not source then error(path .. ": " .. tostring(err), 0) end
+  local cfg = run_sandboxed(source, path)
+  if type(cfg) ~= "table" then error(path .. ": a zoo entry must return a table, got " .. type(cfg), 0) end
+  local merged, origins = {}, {}
+  if cfg.extends ~= nil then
+    if type(cfg.extends) ~= "string" then
+      error(path .. ":" .. (line_of(source, "extends") or 1) .. ": 'extends' must be an entry name (string)", 0)
+    end
+    merged, origins = load_entry(cfg.extends, seen)
+  end
+  local function origin_of(p, key)
+    local parts = split_path(p)
+    local line = line_of(source, tostring(key), #parts > 1 and parts[1] or nil)
+    return path .. (line and (":" .. line) or "")
+  end
+  merge(merged, cfg, origins, origin_of, nil)
+  merged.extends, origins.extends = nil, nil
+  return merged, origins, path, source
+end
+
+local function type_ok(value, ftype)
+  if ftype == "any" then return true end
+  if ftype == "integer" then return math.type(value) == "integer" or (type(value) == "number" and value == math.floor(value)) end
+  if ftype == "number" then return type(value) == "number" end
+  if ftype == "function" then return type(value) == "function" end
+  return type(value) == ftype
+end
+
+local function describe_value(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return tostring(v)
+end
+
+-- Parses an override value for a field of type `ftype`.
+local function parse_override(text, ftype, path)
+  if ftype == "string" then
+    local quoted = text:match('^"(.*)"$') or text:match("^'(.*)'$")
+    return quoted or text
+  end
+  if ftype == "boolean" then
+    if text == "true" then return true elseif text == "false" then return false end
+    error("--set " .. path .. "=" .. text .. ": expected true or false", 0)
+  end
+  if ftype == "integer" or ftype == "number" then
+    local n = tonumber(text)
+    if n == nil then error("--set " .. path .. "=" .. text .. ": expected a " .. ftype, 0) end
+    if ftype == "integer" then
+      if n ~= math.floor(n) then error("--set " .. path .. "=" .. text .. ": expected an integer", 0) end
+      n = math.tointeger(n)
+    end
+    return n
+  end
+  local ok, value = pcall(run_sandboxed, "return " .. text, "--set " .. path)
+  if not ok then error("--set " .. path .. "=" .. text .. ": " .. tostring(value), 0) end
+  return value
+end
+
+local function get_path(t, parts)
+  for i = 1, #parts - 1 do
+    t = t[parts[i]]
+    if type(t) ~= "table" then return nil end
+  end
+  return t[parts[#parts]]
+end
+
+local function set_path(t, parts, value)
+  for i = 1, #parts - 1 do
+    if type(t[parts[i]]) ~= "table" then t[parts[i]] = {} end
+    t = t[parts[i]]
+  end
+  t[parts[#parts]] = value
+end
+
+--- zoo.config(entry, overrides): loads a zoo entry in the sandbox, follows `extends`, applies
+--- `overrides` ({"train.batch=8", ...}), checks every key and type against the model's schema,
+--- and fills defaults. Returns the resolved config and origins (dotted key -> "file:line",
+--- "default" or "--set").
+function zoo.config(entry, overrides)
+  local cfg, origins, path = load_entry(entry)
+  if type(cfg.model) ~= "string" then error(path .. ": the entry names no model (model = \"...\")", 0) end
+  local model = registry[cfg.model]
+  if not model then
+    local names = {}
+    for _, e in ipairs(core.registry_list()) do names[#names + 1] = e.name end
+    local hint = core.closest(cfg.model, names)
+    error(origins.model .. ": unknown model '" .. cfg.model .. "'" .. (hint and (" (did you mean '" .. hint .. "'?)") or "")
+      .. " (registered: " .. (#names > 0 and table.concat(names, ", ") or "none") .. ")", 0)
+  end
+  local flat = model.flat
+  local valid = {}
+  for k in pairs(flat) do valid[#valid + 1] = k end
+  for k in pairs(RESERVED) do valid[#valid + 1] = k end
+  table.sort(valid)
+
+  local function unknown(key, where)
+    local hint = core.closest(key, valid)
+    error(where .. ": unknown key '" .. key .. "' for model '" .. cfg.model .. "'"
+      .. (hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
+  end
+
+  -- Overrides.
+  for _, o in ipairs(overrides or {}) do
+    local key, text = o:match("^([%w_%.]+)=(.*)$")
+    if not key then error("--set " .. o .. ": expected key=value (e.g. train.batch=8)", 0) end
+    local spec = flat[key]
+    if not spec then unknown(key, "--set " .. key) end
+    set_path(cfg, split_path(key), parse_override(text, spec.type, key))
+    origins[key] = "--set"
+  end
+
+  -- Validation: every key known, every value of its type.
+  local function check(t, prefix)
+    for k, v in pairs(t) do
+      local key = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
+      local where = origins[key] or path
+      if prefix == nil and RESERVED[k] then
+        if type(v) ~= RESERVED[k] then error(where .. ": '" .. key .. "' must be a " .. RESERVED[k] .. ", got " .. type(v), 0) end
+      elseif flat[key] then
+        if not type_ok(v, flat[key].type) then
+          error(where .. ": '" .. key .. "' must be " .. flat[key].type .. ", got " .. type(v) .. " (" .. describe_value(v) .. ")", 0)
+        end
+      elseif type(v) == "table" and not is_sequence(v) then
+        local has_children = false
+        for name in pairs(flat) do if name:sub(1, #key + 1) == key .. "." then has_children = true break end end
+        if not has_children then unknown(key, where) end
+        check(v, key)
+      else
+        unknown(key, where)
+      end
+    end
+  end
+  check(cfg, nil)
+
+  -- Defaults.
+  for key, spec in pairs(flat) do
+    local parts = split_path(key)
+    if get_path(cfg, parts) == nil and spec.default ~= nil then
+      set_path(cfg, parts, spec.default)
+      origins[key] = "default"
+    end
+  end
+  cfg.data = cfg.data or {}
+  return cfg, origins
+end
+
+--- Field docs of a model's schema: a sorted list of {key=, type=, default=, doc=}.
+function zoo.schema(name)
+  local model = registry[name]
+  if not model then fail("unknown model '" .. tostring(name) .. "'") end
+  local out = {}
+  for key, spec in pairs(model.flat) do out[#out + 1] = { key = key, type = spec.type, default = spec.default, doc = spec.doc } end
+  table.sort(out, function(a, b) return a.key < b.key end)
+  return out
+end
+
+--- zoo.model(cfg): builds the model a resolved config names (or an entry name / config table,
+--- which is resolved first). Checks that the model provides its contract.
+function zoo.model(cfg, overrides)
+  if type(cfg) == "string" then cfg = zoo.config(cfg, overrides) end
+  if type(cfg) ~= "table" or type(cfg.model) ~= "string" then
+    fail("bad argument #1 to 'model' (config table with a 'model' name, or an entry name, expected)")
+  end
+  local spec = registry[cfg.model]
+  if not spec then fail("unknown model '" .. cfg.model .. "'") end
+  for key, f in pairs(spec.flat) do
+    local parts = split_path(key)
+    if get_path(cfg, parts) == nil and f.default ~= nil then set_path(cfg, parts, f.default) end
+  end
+  local model = spec.build(cfg)
+  if type(model) ~= "table" then fail(spec.origin .. ": build() of '" .. cfg.model .. "' must return a table") end
+  if type(model.networks) ~= "table" then fail(spec.origin .. ": model '" .. cfg.model .. "' has no 'networks' table") end
+  for name, net in pairs(model.networks) do
+    if not core.is_module(net) then fail(spec.origin .. ": networks." .. tostring(name) .. " of '" .. cfg.model .. "' is not a module") end
+  end
+  for _, k in ipairs { "train_step", "sample" } do
+    if type(model[k]) ~= "function" then fail(spec.origin .. ": model '" .. cfg.model .. "' has no " .. k .. " function") end
+  end
+  model.config = model.config or cfg
+  model.name = model.name or cfg.model
+  return model
+end
+
+--- Loads the runtime plugins: every zoo/plugins/*.lua (trusted code that calls register_model).
+function zoo.load_plugins(folder)
+  folder = folder or (root .. "/zoo/plugins")
+  for _, path in ipairs(core.list_files(folder, ".lua")) do
+    local chunk, err = loadfile(path, "t")
+    if not chunk then error(err, 0) end
+    chunk()
+  end
+end
+
+zoo._registry = registry
+package.preload["zoo"] = function() return zoo end
+return zoo
