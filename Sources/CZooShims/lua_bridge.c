@@ -119,7 +119,7 @@ int zoo_lua_load(lua_State *L, const char *buffer, size_t size, const char *chun
 static void zoo_lua_count_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    zoo_lua_where(L, 1);
+    zoo_lua_where(L, 0);  /* in a hook, level 0 is the Lua function being run */
     lua_pushliteral(L, "instruction limit exceeded (endless loop in a config?)");
     lua_concat(L, 2);
     lua_error(L);

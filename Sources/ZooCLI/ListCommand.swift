@@ -1,4 +1,4 @@
-// `stackzoo list`: registered models and zoo entries, one line each.
+// `stackzoo list`: registered models (compiled and Lua) and zoo entries, one line each.
 import ArgumentParser
 import Foundation
 import ZooCore
@@ -7,11 +7,8 @@ import ZooLua
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List models and zoo entries.")
 
-    @Option(name: .long, help: "Zoo folder to scan for entries (default: ./zoo).")
-    var zoo: String = "zoo"
-
     func run() throws {
-        BuiltinPlugins.registerAll()
+        let lua = try Project.luaState()
         let models = ModelRegistry.shared.entries
         print("models:")
         if models.isEmpty { print("  (none registered)") }
@@ -19,9 +16,15 @@ struct ListCommand: ParsableCommand {
         for m in models {
             print("  \(m.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(m.summary)  [\(m.origin)]")
         }
+        let root = Project.root + "/zoo"
+        let entries = ZooEntries.list(root: root)
         print("zoo entries:")
-        let entries = ZooEntries.list(root: zoo)
-        if entries.isEmpty { print("  (none found under \(zoo)/)") }
-        for e in entries { print("  \(e)") }
+        if entries.isEmpty { print("  (none found under \(root))") }
+        let ew = entries.map(\.count).max() ?? 0
+        for e in entries {
+            let result = (try? lua.call("entry_description", e)) ?? []
+            let text = (result.first as? String) ?? "(cannot be read: \((result.count > 1 ? result[1] as? String : nil) ?? "?"))"
+            print("  \(e.padding(toLength: ew, withPad: " ", startingAt: 0))  \(text)")
+        }
     }
 }

@@ -15,11 +15,14 @@ enum LuaFunctions {
     }
 
     nonisolated(unsafe) static var entries: [Entry] = []
+    /// Calls per entry since start-up (tests check that every binding is exercised).
+    nonisolated(unsafe) static var callCounts: [Int] = []
     nonisolated(unsafe) private static var installed = false
 
     /// Registers a body once per process; returns its id for `zoo_lua_push_function`.
     static func register(_ name: String, _ body: @escaping LuaBody) -> Int32 {
         entries.append(Entry(name: name, body: body))
+        callCounts.append(0)
         return Int32(entries.count - 1)
     }
 
@@ -36,6 +39,7 @@ enum LuaFunctions {
     private static let dispatch: @convention(c) (OpaquePointer?, Int32) -> Int32 = { L, id in
         guard let L else { return 0 }
         let entry = entries[Int(id)]
+        callCounts[Int(id)] += 1
         let call = LuaCall(L: L, name: entry.name)
         do {
             return try entry.body(call)
@@ -45,7 +49,8 @@ enum LuaFunctions {
             call.state.push(e.message)
             return -2
         } catch let e as ZooError {
-            call.state.push("\(entry.name): \(e)")
+            // ZooError messages name their op already ("conv2d: input [..] does not match ...").
+            call.state.push(e.description)
         } catch {
             call.state.push("\(entry.name): \(error)")
         }

@@ -98,6 +98,36 @@ public final class LuaState {
         return (top + 1..<lua_gettop(L) + 1).map { toSwift($0) }
     }
 
+    /// Calls `zoo.<function>(arguments...)` and returns its results as Swift values.
+    /// Arguments may be String, Int, Double, Bool or [String].
+    @discardableResult
+    public func call(_ function: String, _ arguments: Any...) throws -> [Any?] {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, zl_registryindex(), lua_Integer(zooRef))
+        push(function)
+        lua_rawget(L, -2)
+        guard lua_type(L, -1) == LUA_TFUNCTION else { throw ScriptError(message: "zoo.\(function) is not a function") }
+        for a in arguments {
+            switch a {
+            case let s as String: push(s)
+            case let i as Int: push(i)
+            case let d as Double: push(d)
+            case let b as Bool: push(b)
+            case let list as [String]:
+                lua_createtable(L, Int32(list.count), 0)
+                for (k, s) in list.enumerated() {
+                    push(s)
+                    lua_rawseti(L, -2, lua_Integer(k + 1))
+                }
+            default: pushNil()
+            }
+        }
+        let base = lua_gettop(L) - Int32(arguments.count)
+        try pcall(nargs: Int32(arguments.count), nresults: LUA_MULTRET)
+        return (base..<lua_gettop(L) + 1).map { toSwift($0) }
+    }
+
     static func stripShebang(_ s: String) -> String {
         guard s.hasPrefix("#") else { return s }
         // Keep the line count so positions stay right.

@@ -25,6 +25,15 @@ enum ZooModule {
             }
             return 1
         }),
+        ("count_flops", { c in
+            try c.checkFunction(1)
+            let (_, flops) = try FlopCounter.measure { () throws -> Void in
+                lua_pushvalue(c.L, 1)
+                try c.state.pcall(nargs: 0, nresults: 0)
+            }
+            c.push(flops)
+            return 1
+        }),
         ("list_entries", { c in
             let entries = ZooEntries.list(root: try c.string(1))
             lua_createtable(c.L, Int32(entries.count), 0)

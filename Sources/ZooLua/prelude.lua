@@ -297,8 +297,8 @@ end
 local registry = {}   -- name -> { name, summary, schema, build, origin }
 
 local function caller_file()
-  local where = core.where()
-  return (where:match("^(.-):%d+: $")) or "?"
+  local file = (core.where():match("^(.-):%d+: $")) or "?"
+  return file:sub(1, #root + 1) == root .. "/" and file:sub(#root + 2) or file
 end
 
 -- Normalises a schema entry: {default, "doc"} or {type=, default=, doc=}.
@@ -576,7 +576,7 @@ function zoo.config(entry, overrides)
     end
   end
   cfg.data = cfg.data or {}
-  return cfg, origins
+  return cfg, origins, path
 end
 
 --- Field docs of a model's schema: a sorted list of {key=, type=, default=, doc=}.
@@ -624,6 +624,89 @@ function zoo.load_plugins(folder)
     if not chunk then error(err, 0) end
     chunk()
   end
+end
+
+-- MARK: - Describing ---------------------------------------------------------------------------
+
+local function format_value(v, depth)
+  depth = depth or 0
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) == "function" then return "<function>" end
+  if type(v) ~= "table" then return tostring(v) end
+  if depth > 2 then return "{…}" end
+  local parts = {}
+  if is_sequence(v) then
+    for _, x in ipairs(v) do parts[#parts + 1] = format_value(x, depth + 1) end
+  else
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+    table.sort(keys)
+    for _, k in ipairs(keys) do parts[#parts + 1] = k .. " = " .. format_value(v[k], depth + 1) end
+  end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+local function leaves(t, prefix, out)
+  for k, v in pairs(t) do
+    local key = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
+    if type(v) == "table" and not is_sequence(v) and next(v) ~= nil and key ~= "data" then leaves(v, key, out)
+    else out[#out + 1] = { key = key, value = v } end
+  end
+  return out
+end
+
+local function group_digits(n)
+  local s = tostring(math.floor(n))
+  return (s:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", ""))
+end
+
+--- The text of `stackzoo describe ENTRY`: resolved config with the origin of every value,
+--- network trees, parameter counts, and FLOPs per sampled image.
+function zoo.describe(entry, overrides)
+  local cfg, origins, path = zoo.config(entry, overrides)
+  local spec = registry[cfg.model]
+  local out = {}
+  local function add(line) out[#out + 1] = line end
+  add("entry: " .. path)
+  if cfg.description then add("description: " .. cfg.description) end
+  add("model: " .. cfg.model .. " — " .. spec.summary .. " [" .. spec.origin .. "]")
+  add("config (value, then where it came from):")
+  local items = leaves(cfg, nil, {})
+  table.sort(items, function(a, b) return a.key < b.key end)
+  local shown = {}
+  for _, it in ipairs(items) do
+    local empty_data = it.key == "data" and type(it.value) == "table" and next(it.value) == nil
+    if it.key ~= "model" and it.key ~= "description" and not empty_data then shown[#shown + 1] = it end
+  end
+  local width = 0
+  for _, it in ipairs(shown) do width = math.max(width, utf8.len(it.key .. " = " .. format_value(it.value)) or 0) end
+  for _, it in ipairs(shown) do
+    do
+      local text = it.key .. " = " .. format_value(it.value)
+      local doc = spec.flat[it.key] and spec.flat[it.key].doc or ""
+      add("  " .. text .. string.rep(" ", width - (utf8.len(text) or #text)) .. "  -- " .. (origins[it.key] or "?") .. (doc ~= "" and ("; " .. doc) or ""))
+    end
+  end
+  local model = zoo.model(cfg)
+  local names = {}
+  for name in pairs(model.networks) do names[#names + 1] = name end
+  table.sort(names)
+  add("networks:")
+  for _, name in ipairs(names) do
+    local net = model.networks[name]
+    add("  " .. name .. ": " .. group_digits(net:num_parameters()) .. " parameters")
+    for line in (tostring(net) .. "\n"):gmatch("(.-)\n") do add("    " .. line) end
+  end
+  local flops = core.count_flops(function() return model:sample { n = 1, seed = 0 } end)
+  add(string.format("sampling: %.3f GFLOPs per image (conv, linear and matmul forward FLOPs)", flops / 1e9))
+  return table.concat(out, "\n")
+end
+
+--- The one-line description of an entry (its `description`, following `extends`).
+function zoo.entry_description(name)
+  local ok, cfg = pcall(load_entry, name)
+  if not ok then return nil, tostring(cfg) end
+  return cfg.description or ""
 end
 
 zoo._registry = registry

@@ -115,6 +115,7 @@ extension Variable {
         guard shape.count == 2, other.shape.count == 2, shape[1] == other.shape[0] else {
             throw ZooError.shape(op: "matmul", message: "cannot multiply \(shapeString(shape)) by \(shapeString(other.shape))")
         }
+        FlopCounter.add(m: shape[0], n: other.shape[1], k: shape[1])
         return Variable.result(Tensor.matmulKernel(value, other.value), [self, other], .matmul(a: value, b: other.value))
     }
 
@@ -123,6 +124,7 @@ extension Variable {
         guard shape.count == 3, other.shape.count == 3, shape[0] == other.shape[0], shape[2] == other.shape[1] else {
             throw ZooError.shape(op: "bmm", message: "cannot batch-multiply \(shapeString(shape)) by \(shapeString(other.shape))")
         }
+        FlopCounter.add(m: shape[0] * shape[1], n: other.shape[2], k: shape[2])
         return Variable.result(Tensor.bmmKernel(value, other.value), [self, other], .bmm(a: value, b: other.value))
     }
 
@@ -135,6 +137,7 @@ extension Variable {
             throw ZooError.shape(op: "linear", message: "bias \(shapeString(bias.shape)) does not match weight \(shapeString(weight.shape))")
         }
         let rows = value.count / max(inF, 1)
+        FlopCounter.add(m: rows, n: weight.shape[0], k: inF)
         let out = Tensor.linearKernel(value, rows: rows, weight.value, bias?.value)
         let outShape = Array(shape.dropLast()) + [weight.shape[0]]
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
@@ -159,6 +162,7 @@ extension Variable {
         guard g.height + 2 * padding >= g.kernelH, g.width + 2 * padding >= g.kernelW else {
             throw ZooError.shape(op: "conv2d", message: "input \(shapeString(shape)) is smaller than the kernel \(g.kernelH)×\(g.kernelW) (padding \(padding))")
         }
+        FlopCounter.add(m: g.outChannels, n: g.colCols, k: g.colRows)
         let out = Tensor.conv2dKernel(value, weight.value, bias?.value, g)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Variable.result(out, inputs, .conv2d(x: value, w: weight.value, hasBias: bias != nil, geometry: g))

@@ -77,12 +77,17 @@ enum NNBindings {
         }),
         ("module_get", { c in
             let m = try c.module(1)
+            if c.type(2) == LUA_TNUMBER, let seq = m as? Sequential {
+                // seq[i]: the i-th child, 1-based as Lua sequences are.
+                let i = try c.int(2)
+                if i >= 1 && i <= seq.count { c.push(seq[i - 1]) } else { c.pushNil() }
+                return 1
+            }
             guard c.type(2) == LUA_TSTRING else { c.pushNil(); return 1 }
             let key = try c.string(2)
             if let p = m.parameter(key) { c.push(p) }
             else if let b = m.buffer(key) { c.push(Variable(b.value)) }
             else if let child = m.child(key) { c.push(child) }
-            else if let seq = m as? Sequential, let i = Int(key), i >= 1, i <= seq.count { c.push(seq[i - 1]) }
             else { c.pushNil() }
             return 1
         }),

@@ -1,0 +1,48 @@
+// The stackzoo command end to end: run, list, describe, and their error exits.
+import Foundation
+import XCTest
+
+final class CLITests: XCTestCase {
+    /// Runs the built `stackzoo` with `arguments` in the repository; returns (status, stdout, stderr).
+    func stackzoo(_ arguments: [String], cwd: String = repositoryRoot) throws -> (Int32, String, String) {
+        let binary = repositoryRoot + "/.build/debug/stackzoo"
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no debug build of stackzoo at \(binary)") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func testRunPassesArgumentsAndReportsErrors() throws {
+        let dir = try temporaryFolder(self)
+        try write("local zoo = require 'zoo'\nprint(select('#', ...), arg[1], zoo.ones(2):sum():item())\n", to: dir + "/ok.lua")
+        let (s, out, _) = try stackzoo(["run", dir + "/ok.lua", "a", "--b"])
+        XCTAssertEqual(s, 0)
+        XCTAssertEqual(out, "2\ta\t2.0\n")
+        try write("local zoo = require 'zoo'\n\nzoo.nn.Linear(2, 'three')\n", to: dir + "/bad.lua")
+        let (s2, _, err2) = try stackzoo(["run", dir + "/bad.lua"])
+        XCTAssertNotEqual(s2, 0)
+        XCTAssertTrue(err2.hasPrefix(dir + "/bad.lua:3: bad argument #2 to 'Linear' (number expected, got string)\nstack traceback:"), err2)
+    }
+
+    func testListAndDescribe() throws {
+        let (s, out, _) = try stackzoo(["list"])
+        XCTAssertEqual(s, 0)
+        XCTAssertTrue(out.contains("dcgan  DCGAN, unconditional"), out)
+        XCTAssertTrue(out.contains("dcgan/tiny-glu  tiny DCGAN whose"), out)
+        let (s2, out2, _) = try stackzoo(["describe", "dcgan/tiny", "--set", "arch.nz=12"])
+        XCTAssertEqual(s2, 0)
+        XCTAssertTrue(out2.contains("arch.nz = 12") && out2.contains("-- --set"), out2)
+        XCTAssertTrue(out2.contains("netG: ") && out2.contains("GFLOPs per image"), out2)
+        let (s3, _, err3) = try stackzoo(["describe", "dcgan/tiny", "--set", "arch.nzz=12"])
+        XCTAssertNotEqual(s3, 0)
+        XCTAssertTrue(err3.contains("unknown key 'arch.nzz' for model 'dcgan' (did you mean 'arch.nz'?)"), err3)
+    }
+}
