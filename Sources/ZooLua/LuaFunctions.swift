@@ -100,6 +100,13 @@ struct LuaCall {
         return Int(v)
     }
 
+    /// A layer size: an integer ≥ 1.
+    func size(_ i: Int32) throws -> Int {
+        let v = try int(i)
+        guard v >= 1 else { throw argError(i, "size must be a positive integer, got \(v)") }
+        return v
+    }
+
     func optInt(_ i: Int32, _ fallback: Int) throws -> Int { isNoneOrNil(i) ? fallback : try int(i) }
 
     func string(_ i: Int32) throws -> String {
@@ -165,6 +172,21 @@ struct LuaCall {
         }
         if k <= count && !isNoneOrNil(k) && lua_type(L, k) != LUA_TTABLE { throw typeError(k, "number") }
         return out
+    }
+
+    /// Throws unless a tensor of `shape` can be allocated: no overflow, and at most a quarter of
+    /// the machine's memory (a typo such as zeros(1e6, 1e6) must fail, not kill the process).
+    func checkAllocatable(_ shape: [Int], _ i: Int32) throws {
+        var n = 1
+        for d in shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: max(d, 1))
+            guard !overflow else { throw argError(i, "tensor of shape \(shapeString(shape)) is too large") }
+            n = p
+        }
+        let limit = Int(min(ProcessInfo.processInfo.physicalMemory / 16, UInt64(Int.max / 8)))
+        guard n <= limit else {
+            throw argError(i, "tensor of shape \(shapeString(shape)) (\(n) values) would not fit in memory")
+        }
     }
 
     /// An option table at `i` (nil/none gives an empty one) whose keys must be in `allowed`.

@@ -21,6 +21,13 @@ final class ErrorTests: XCTestCase {
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(2):frobnicate()", ["test:2: tensor has no field or method 'frobnicate'"])
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.tensor({1, {2}})", ["ragged nested table"])
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.tensor({1, 'a'})", ["tensor data must be numbers"])
+        // Sizes that could not be allocated fail instead of killing the process.
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(1e6, 1e6)", ["would not fit in memory"])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(1e10, 1e10, 1e10)", ["is too large"])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.nn.Linear(1e6, 1e6)", ["bad argument #2 to 'Linear'", "would not fit"])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.nn.Linear(-1, 3)", ["bad argument #1 to 'Linear' (size must be a positive integer, got -1)"])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.ones(2, 3):replicate(1e6, 1e6)", ["would not fit"])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(-2)", ["non-negative"])
     }
 
     func testShapeErrorsNameOpAndShapes() throws {

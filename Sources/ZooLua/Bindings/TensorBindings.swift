@@ -53,9 +53,9 @@ enum TensorBindings {
 
     /// A shape from a table or from the leading numeric arguments, and the index after it.
     static func shapeAndNext(_ call: LuaCall, _ i: Int32) throws -> ([Int], Int32) {
-        if call.type(i) == LUA_TTABLE { return (try call.shape(from: i), i + 1) }
         let s = try call.shape(from: i)
-        return (s, i + Int32(s.count))
+        try call.checkAllocatable(s, i)
+        return (s, call.type(i) == LUA_TTABLE ? i + 1 : i + Int32(s.count))
     }
 
     static func unary(_ name: String, _ f: @escaping (Variable) throws -> Variable) -> (String, LuaBody) {
@@ -76,7 +76,9 @@ enum TensorBindings {
         ("ones", { c in let (s, n) = try shapeAndNext(c, 1); return try newLeaf(c, Tensor(shape: s, repeating: 1), options: n) }),
         ("full", { c in
             try c.checkTable(1)
-            return try newLeaf(c, Tensor(shape: try c.shape(from: 1), repeating: try c.float(2)), options: 3)
+            let shape = try c.shape(from: 1)
+            try c.checkAllocatable(shape, 1)
+            return try newLeaf(c, Tensor(shape: shape, repeating: try c.float(2)), options: 3)
         }),
         ("randn", { c in let (s, n) = try shapeAndNext(c, 1); return try newLeaf(c, Tensor.randn(s), options: n) }),
         ("rand", { c in let (s, n) = try shapeAndNext(c, 1); return try newLeaf(c, Tensor.uniform(s), options: n) }),
@@ -156,10 +158,17 @@ enum TensorBindings {
         // MARK: layout
         ("upsample", { c in
             let o = try c.options(2, allowed: ["scale"])
-            c.push(try c.tensor(1).upsampleNearest(scale: try o.int("scale", default: 2)))
+            let t = try c.tensor(1), scale = try o.int("scale", default: 2)
+            try c.checkAllocatable(t.shape + [scale, scale], 2)
+            c.push(try t.upsampleNearest(scale: scale))
             return 1
         }),
-        ("replicate", { c in c.push(try c.tensor(1).replicate(height: try c.int(2), width: try c.int(3))); return 1 }),
+        ("replicate", { c in
+            let t = try c.tensor(1), h = try c.int(2), w = try c.int(3)
+            try c.checkAllocatable(t.shape + [h, w], 2)
+            c.push(try t.replicate(height: h, width: w))
+            return 1
+        }),
         unary("transpose") { try $0.transposed() },
         ("reshape", { c in
             let t = try c.tensor(1)
