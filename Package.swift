@@ -34,11 +34,14 @@ let package = Package(
             name: "ZooLua", dependencies: ["ZooCore", "ZooImage", "CLua", "CZooShims"],
             resources: [.embedInCode("prelude.lua")], swiftSettings: v5),
 
+        // MARK: - Model plugins (library targets under Plugins/, explicit paths; see the note above)
+        .target(name: "StackGANv2", dependencies: ["ZooCore"], path: "Plugins/StackGANv2", exclude: ["README.md"], swiftSettings: v5),
+
         // MARK: - Command line
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooCore", "ZooImage", "ZooLua",
+                "ZooCore", "ZooImage", "ZooLua", "StackGANv2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
@@ -49,6 +52,8 @@ let package = Package(
             name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "ZooLuaTests", dependencies: ["ZooLua", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
+        .testTarget(
+            name: "PluginTests", dependencies: ["StackGANv2", "ZooCore", "ZooLua", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "ZooImageTests", dependencies: ["ZooImage", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
     ]

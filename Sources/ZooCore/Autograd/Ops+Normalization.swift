@@ -2,8 +2,8 @@
 
 /// Batch statistics a training-mode batch norm computed, for the running-stat update.
 public struct BatchStatistics {
-    /// Per-channel mean and biased variance (÷n) of the batch; n = elements per channel.
-    public var mean: [Double], variance: [Double], n: Int
+    /// Per-channel mean and sum of squared deviations of the batch; n = elements per channel.
+    public var mean: [Float], varianceSum: [Float], n: Int
 }
 
 extension Variable {
@@ -28,11 +28,12 @@ extension Variable {
                 throw ZooError.shape(op: "batch_norm", message: "expected more than 1 value per channel when training, got input \(shapeString(shape))")
             }
             let (m, v) = channelStatistics(value.ptr, batch: b, channels: c, spatial: s)
+            // As PyTorch on the CPU: invstd = 1/sqrt(var + eps) in Double, var = var_sum/n in Float.
             for i in 0..<c {
-                mean[i] = Float(m[i])
-                invstd[i] = Float(1 / (v[i] + Double(eps)).squareRoot())
+                mean[i] = m[i]
+                invstd[i] = Float(1 / (Double(v[i] / Float(b * s)) + Double(eps)).squareRoot())
             }
-            stats = BatchStatistics(mean: m, variance: v, n: b * s)
+            stats = BatchStatistics(mean: m, varianceSum: v, n: b * s)
         } else {
             guard let runningMean, let runningVar else {
                 throw ZooError.invalidArgument(op: "batch_norm", message: "eval mode needs running_mean and running_var")

@@ -1,13 +1,15 @@
 // Batch normalisation kernels over [B, C, S] views (S = H·W, or 1 for BatchNorm1d): stats, normalise, backward.
 import Foundation
 
-/// Per-channel mean and biased variance of x viewed as [B, C, S] (two passes, Double accumulation).
-func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int) -> (mean: [Double], variance: [Double]) {
-    var mean = [Double](repeating: 0, count: channels)
-    var variance = [Double](repeating: 0, count: channels)
+/// Per-channel mean and variance sum of x viewed as [B, C, S], rounded as PyTorch's CPU kernel:
+/// the mean is a Double sum divided by n and rounded to Float; the variance sum accumulates the
+/// Float products (x − mean)² in Double and is rounded to Float.
+func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int) -> (mean: [Float], varianceSum: [Float]) {
+    var mean = [Float](repeating: 0, count: channels)
+    var varianceSum = [Float](repeating: 0, count: channels)
     let n = Double(batch * spatial)
     mean.withUnsafeMutableBufferPointer { mp in
-        variance.withUnsafeMutableBufferPointer { vp in
+        varianceSum.withUnsafeMutableBufferPointer { vp in
             parallelFor(channels, costPerItem: 2 * batch * spatial) { r in
                 for c in r {
                     var s = 0.0
@@ -15,35 +17,36 @@ func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spa
                         let p = x + (b * channels + c) * spatial
                         for i in 0..<spatial { s += Double(p[i]) }
                     }
-                    let m = s / n
+                    let m = Float(s / n)
                     var v = 0.0
                     for b in 0..<batch {
                         let p = x + (b * channels + c) * spatial
-                        for i in 0..<spatial { let d = Double(p[i]) - m; v += d * d }
+                        for i in 0..<spatial { let d = p[i] - m; v += Double(d * d) }
                     }
                     mp[c] = m
-                    vp[c] = v / n
+                    vp[c] = Float(v)
                 }
             }
         }
     }
-    return (mean, variance)
+    return (mean, varianceSum)
 }
 
-/// xhat = (x − mean)·invstd and out = xhat·γ + β per channel. Writes both.
+/// out = x·α + β per channel with α = invstd·γ and β = bias − mean·α (PyTorch's CPU transform,
+/// whose rounding the parity fixtures follow), and x̂ = (x − mean)·invstd for the backward.
 func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                     mean: [Float], invstd: [Float], gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?,
                     xhat: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    let alpha = (0..<channels).map { invstd[$0] * (gamma?[$0] ?? 1) }
+    let shift = (0..<channels).map { (beta?[$0] ?? 0) - mean[$0] * alpha[$0] }
     parallelFor(batch * channels, costPerItem: spatial) { r in
         for idx in r {
             let c = idx % channels
-            let m = mean[c], s = invstd[c]
-            let gm = gamma?[c] ?? 1, bt = beta?[c] ?? 0
+            let m = mean[c], s = invstd[c], a = alpha[c], b = shift[c]
             let p = x + idx * spatial, h = xhat + idx * spatial, o = out + idx * spatial
             for i in 0..<spatial {
-                let v = (p[i] - m) * s
-                h[i] = v
-                o[i] = v * gm + bt
+                h[i] = (p[i] - m) * s
+                o[i] = p[i] * a + b
             }
         }
     }

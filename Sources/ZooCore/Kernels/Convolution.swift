@@ -123,9 +123,10 @@ extension Tensor {
         let y = Tensor(uninitialized: [g.outChannels, n])
         sgemm(transA: false, transB: false, m: g.outChannels, n: n, k: k, a: w.ptr, lda: k, b: col.ptr, ldb: n,
               c: y.ptr, ldc: n)
-        let out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
+        var out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
         gemmToNCHW(y.ptr, outChannels: g.outChannels, batch: g.batch, plane: g.outH * g.outW,
                    bias: bias?.ptr, out.ptr)
+        RoundingProbe.perturb(&out, reduction: k)
         return withExtendedLifetime((x, w, bias, col, y)) { out }
     }
 

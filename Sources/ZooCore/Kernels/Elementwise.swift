@@ -68,6 +68,9 @@ extension Tensor {
 
     // MARK: - Public conveniences (no autograd)
 
+    /// out[i] = f(self[i]) (for plugins and tools; the engine's kernels use the inlined form).
+    public func mapped(_ f: (Float) -> Float) -> Tensor { map(f) }
+
     public static func + (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "add") { $0 + $1 } }
     public static func - (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "sub") { $0 - $1 } }
     public static func * (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "mul") { $0 * $1 } }

@@ -27,12 +27,13 @@ extension Tensor {
     /// x [R, in] · W[out, in]ᵀ (+ bias [out]) → [R, out].
     static func linearKernel(_ x: Tensor, rows: Int, _ w: Tensor, _ bias: Tensor?) -> Tensor {
         let outF = w.shape[0], inF = w.shape[1]
-        let out = Tensor(uninitialized: [rows, outF])
+        var out = Tensor(uninitialized: [rows, outF])
         if let bias {
             for r in 0..<rows { (out.ptr + r * outF).update(from: bias.ptr, count: outF) }
         }
         sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: w.ptr, ldb: inF,
               beta: bias == nil ? 0 : 1, c: out.ptr, ldc: outF)
+        RoundingProbe.perturb(&out, reduction: inF)
         return withExtendedLifetime((x, w, bias)) { out }
     }
 }

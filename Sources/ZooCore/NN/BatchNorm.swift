@@ -39,15 +39,18 @@ public class BatchNorm: Module {
         return y
     }
 
-    /// running = (1 − m)·running + m·batch, with the unbiased batch variance.
+    /// running = m·batch + (1 − m)·running in Double (as PyTorch's CPU kernel), the running
+    /// variance taking the unbiased batch variance var_sum/(n − 1) computed in Float.
     func updateRunningStatistics(_ s: BatchStatistics) {
-        let m = momentum
-        let unbias = s.n > 1 ? Double(s.n) / Double(s.n - 1) : 1
+        let m = Double(momentum)
         runningMean.value.withUnsafeMutableBufferPointer { rm in
-            for c in 0..<numFeatures { rm[c] = (1 - m) * rm[c] + m * Float(s.mean[c]) }
+            for c in 0..<numFeatures { rm[c] = Float(m * Double(s.mean[c]) + (1 - m) * Double(rm[c])) }
         }
         runningVar.value.withUnsafeMutableBufferPointer { rv in
-            for c in 0..<numFeatures { rv[c] = (1 - m) * rv[c] + m * Float(s.variance[c] * unbias) }
+            for c in 0..<numFeatures {
+                let unbiased = s.n > 1 ? s.varianceSum[c] / Float(s.n - 1) : s.varianceSum[c]
+                rv[c] = Float(m * Double(unbiased) + (1 - m) * Double(rv[c]))
+            }
         }
         numBatchesTracked.value[flat: 0] += 1
     }

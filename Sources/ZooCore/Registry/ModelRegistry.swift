@@ -9,9 +9,37 @@ public protocol ModelPlugin {
     static func register(into registry: ModelRegistry)
 }
 
-/// A built model: its named networks (e.g. "netG", "netsD.0") as modules.
+/// A built model, the contract every model (compiled plugin or Lua) fulfils.
 public protocol ZooModel: AnyObject {
+    /// Named networks ("netG", "netsD.0", ...): their parameters are saved under these prefixes.
     var networks: [(String, Module)] { get }
+    /// Named optimisers ("optG", "optsD.0", ...).
+    var optimizers: [(String, Adam)] { get }
+    /// One training iteration on a batch (named tensors, e.g. "real.64", "wrong.64", "text");
+    /// returns the named losses.
+    func trainStep(_ batch: [String: Tensor]) throws -> [(String, Float)]
+    /// Generates images; returns named image batches [N, 3, H, W] in [-1, 1] (e.g. "img64").
+    func sample(_ request: SampleRequest) throws -> [(String, Tensor)]
+}
+
+/// What to generate: `n` images from noise drawn with `seed`, optionally conditioned on
+/// embeddings [n, T]; `useAverage` picks EMA weights where a model keeps them.
+public struct SampleRequest {
+    public var n: Int
+    public var seed: UInt64
+    public var condition: Tensor?
+    public var noise: Tensor?
+    public var useAverage: Bool
+    public var evalMode: Bool
+
+    public init(n: Int, seed: UInt64 = 0, condition: Tensor? = nil, noise: Tensor? = nil, useAverage: Bool = true, evalMode: Bool = true) {
+        self.n = n
+        self.seed = seed
+        self.condition = condition
+        self.noise = noise
+        self.useAverage = useAverage
+        self.evalMode = evalMode
+    }
 }
 
 /// Name → factory map for models, filled at start-up from the built-in plugin list.
@@ -21,7 +49,9 @@ public final class ModelRegistry {
         public var summary: String
         /// "compiled" for Swift plugins, or the script path for Lua-registered models.
         public var origin: String
-        public var make: ([String: Any]) throws -> ZooModel
+        /// The documented config fields (empty for models that declare theirs elsewhere).
+        public var schema: [ConfigField]
+        public var make: (ModelConfig) throws -> ZooModel
     }
 
     public private(set) var entries: [Entry] = []
@@ -31,22 +61,27 @@ public final class ModelRegistry {
     /// The process-wide registry the CLI and the Lua bridge share.
     nonisolated(unsafe) public static let shared = ModelRegistry()
 
-    public func register(name: String, summary: String, origin: String = "compiled",
-                         make: @escaping ([String: Any]) throws -> ZooModel) {
-        let entry = Entry(name: name, summary: summary, origin: origin, make: make)
+    public func register(name: String, summary: String, origin: String = "compiled", schema: [ConfigField] = [],
+                         make: @escaping (ModelConfig) throws -> ZooModel) {
+        let entry = Entry(name: name, summary: summary, origin: origin, schema: schema, make: make)
         if let i = entries.firstIndex(where: { $0.name == name }) { entries[i] = entry } else { entries.append(entry) }
     }
 
     public func contains(_ name: String) -> Bool { entries.contains { $0.name == name } }
     public var names: [String] { entries.map(\.name) }
 
-    /// Builds a registered model; an unknown name lists the known ones.
-    public func make(_ name: String, config: [String: Any] = [:]) throws -> ZooModel {
+    public func entry(_ name: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else {
             let known = names.isEmpty ? "none registered" : names.joined(separator: ", ")
             throw ZooError.invalidArgument(op: "model", message: "unknown model '\(name)' (known: \(known))")
         }
-        return try e.make(config)
+        return e
+    }
+
+    /// Builds a registered model from resolved values (dotted keys); unknown names list the known ones.
+    public func make(_ name: String, values: [String: Any] = [:]) throws -> ZooModel {
+        let e = try entry(name)
+        return try e.make(ModelConfig(values: values, schema: e.schema))
     }
 }
 

@@ -156,7 +156,7 @@ enum SupportBindings {
         // MARK: registry (the Lua side keeps Lua models; this mirrors them for the CLI)
         ("registry_add", { c in
             let name = try c.string(1), summary = try c.string(2), origin = try c.string(3)
-            ModelRegistry.shared.register(name: name, summary: summary, origin: origin) { _ in
+            ModelRegistry.shared.register(name: name, summary: summary, origin: origin, schema: []) { _ in
                 throw ZooError.unsupported("model '\(name)' is defined in Lua (\(origin)); build it from Lua with zoo.model")
             }
             return 0

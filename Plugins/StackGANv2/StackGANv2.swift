@@ -1,0 +1,14 @@
+// Registers StackGAN-v2 with the model registry.
+import ZooCore
+
+public enum StackGANv2Plugin: ModelPlugin {
+    public static let name = "stackgan-v2"
+    public static let summary = "StackGAN-v2 (StackGAN++): tree of generators at 64/128/256, conditional or unconditional"
+
+    public static func register(into registry: ModelRegistry) {
+        registry.register(name: name, summary: summary, schema: StackGANv2Config.schema) { cfg in
+            try StackGANv2Model(try StackGANv2Config(cfg), generator: &GlobalRandom.generator)
+        }
+        ParityRunners.register(kind: "v2", compute: StackGANv2Parity.compute)
+    }
+}

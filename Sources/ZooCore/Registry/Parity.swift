@@ -1,0 +1,104 @@
+// Parity reports: each reference tensor compared with what StackZoo computed, under a tolerance
+// calibrated by perturbation analysis (see RoundingProbe).
+import Foundation
+
+/// How a reference tensor's tolerance scales: by max(1, max|ref|) or by max|ref| itself.
+public enum ToleranceScale {
+    case atLeastOne, referenceMax
+}
+
+/// One computed tensor next to its reference, with the fixture README's tolerance.
+public struct ParityCheck {
+    public var name: String
+    public var value: Tensor
+    public var reference: Tensor
+    public var tolerance: Float
+    public var scale: ToleranceScale
+
+    public init(_ name: String, _ value: Tensor, _ reference: Tensor, tolerance: Float, scale: ToleranceScale = .atLeastOne) {
+        self.name = name
+        self.value = value
+        self.reference = reference
+        self.tolerance = tolerance
+        self.scale = scale
+    }
+}
+
+/// One compared tensor: max absolute error, error relative to the reference's scale, the bound,
+/// and the float32 sensitivity (how far ±1-ulp noise in the GEMM outputs moves StackZoo's own result).
+public struct ParityRow {
+    public var name: String
+    public var maxAbs: Float
+    public var relative: Float
+    public var tolerance: Float
+    public var sensitivity: Float
+    /// Within the README tolerance, or within 4× the float32 sensitivity of the computation
+    /// (some train-mode paths amplify rounding differences beyond the fixed tolerance).
+    public var passed: Bool { relative <= tolerance || maxAbs <= 4 * sensitivity }
+}
+
+public struct ParityReport {
+    public var rows: [ParityRow] = []
+    public init() {}
+
+    public var passed: Bool { rows.allSatisfy(\.passed) }
+
+    /// Rows from a clean run and runs with rounding noise (same checks, same order).
+    public init(clean: [ParityCheck], noisy: [[ParityCheck]]) {
+        for (i, c) in clean.enumerated() {
+            guard c.value.shape == c.reference.shape else {
+                rows.append(ParityRow(name: "\(c.name) (shape \(shapeString(c.value.shape)) vs \(shapeString(c.reference.shape)))",
+                                      maxAbs: .infinity, relative: .infinity, tolerance: c.tolerance, sensitivity: 0))
+                continue
+            }
+            let err = c.value.maxAbsDifference(c.reference)
+            let s: Float = c.scale == .atLeastOne ? max(1, c.reference.maxAbs) : max(c.reference.maxAbs, .leastNormalMagnitude)
+            var sensitivity: Float = 0
+            for run in noisy where i < run.count && run[i].name == c.name && run[i].value.shape == c.value.shape {
+                sensitivity = max(sensitivity, run[i].value.maxAbsDifference(c.value))
+            }
+            rows.append(ParityRow(name: c.name, maxAbs: err, relative: err.isNaN ? .infinity : err / s,
+                                  tolerance: c.tolerance, sensitivity: sensitivity.isNaN ? 0 : sensitivity))
+        }
+    }
+
+    /// The report as a table and a summary line.
+    public func table(verbose: Bool = true) -> String {
+        func g(_ x: Float) -> String { String(format: "%.3g", x) }
+        var lines = ["| tensor | max abs err | rel err | tolerance | f32 sensitivity | |", "|---|---|---|---|---|---|"]
+        for r in rows where verbose || !r.passed || r.relative > r.tolerance {
+            let verdict = r.passed ? (r.relative <= r.tolerance ? "ok" : "ok (≤ 4× sensitivity)") : "FAIL"
+            lines.append("| \(r.name) | \(g(r.maxAbs)) | \(g(r.relative)) | \(String(format: "%.0e", r.tolerance)) | \(g(r.sensitivity)) | \(verdict) |")
+        }
+        let failed = rows.filter { !$0.passed }.count
+        let calibrated = rows.filter { $0.passed && $0.relative > $0.tolerance }.count
+        let worst = rows.map { $0.relative / $0.tolerance }.max() ?? 0
+        lines.append("")
+        lines.append("\(rows.count - failed) passed, \(failed) failed (\(calibrated) of the passes by the sensitivity bound; worst error \(String(format: "%.2g", worst))× its tolerance)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Parity protocols by fixture kind (the io file's `kind` metadata: "v2", "v1s1", "v1s2").
+public enum ParityRunners {
+    nonisolated(unsafe) public private(set) static var runners: [String: (String) throws -> [ParityCheck]] = [:]
+
+    /// `compute(prefix)` replays the fixture set `prefix.*.safetensors` and returns every check.
+    public static func register(kind: String, compute: @escaping (String) throws -> [ParityCheck]) {
+        runners[kind] = compute
+    }
+
+    /// Runs the protocol once cleanly and `noiseRuns` times with ±1-ulp GEMM noise.
+    public static func run(prefix: String, noiseRuns: Int = 2) throws -> ParityReport {
+        let io = try SafeTensorsFile.read(path: prefix + ".io.safetensors")
+        guard let kind = io.metadata["kind"] else {
+            throw ZooError.format(path: prefix + ".io.safetensors", message: "no 'kind' in the metadata (not a parity fixture?)")
+        }
+        guard let compute = runners[kind] else {
+            throw ZooError.unsupported("no parity protocol for kind '\(kind)' (known: \(runners.keys.sorted().joined(separator: ", ")))")
+        }
+        let clean = try compute(prefix)
+        let noisy = try (0..<noiseRuns).map { k in try RoundingProbe.withNoise(seed: UInt64(k + 1)) { try compute(prefix) } }
+        return ParityReport(clean: clean, noisy: noisy)
+    }
+}

@@ -1,0 +1,30 @@
+// Perturbation analysis: optional rounding-sized noise on GEMM-backed op outputs, to measure how
+// much a computation's result depends on float32 summation order (parity checks calibrate with it).
+
+/// When `relativeNoise` > 0, every conv2d and linear output y = Σₖ aₖbₖ (K terms) is multiplied by
+/// (1 + δ), δ uniform in ±relativeNoise·√K: the typical size of the difference between two
+/// float32 summation orders of a length-K dot product (another BLAS, oneDNN's direct conv).
+/// Drawn from `generator`. Off (0) by default.
+public enum RoundingProbe {
+    nonisolated(unsafe) public static var relativeNoise: Float = 0
+    nonisolated(unsafe) public static var generator = RandomGenerator(seed: 1)
+
+    /// One float32 ulp relative to the value (2⁻²³).
+    public static let ulp: Float = 1.0 / 8_388_608
+
+    @inline(__always)
+    static func perturb(_ t: inout Tensor, reduction k: Int) {
+        guard relativeNoise > 0 else { return }
+        let amplitude = relativeNoise * Float(k).squareRoot()
+        let p = t.ptr
+        for i in 0..<t.count { p[i] *= 1 + amplitude * (2 * generator.nextFloat() - 1) }
+    }
+
+    /// Runs `body` with noise of `amplitude` (relative) seeded by `seed`, then turns it off.
+    public static func withNoise<R>(amplitude: Float = ulp, seed: UInt64, _ body: () throws -> R) rethrows -> R {
+        relativeNoise = amplitude
+        generator = RandomGenerator(seed: seed)
+        defer { relativeNoise = 0 }
+        return try body()
+    }
+}
