@@ -363,6 +363,37 @@ function zoo.register_model(spec)
   core.registry_add(spec.name, spec.summary, origin)
 end
 
+-- Compiled plugins: their schema comes from Swift (flat dotted keys); build goes through core.
+local function register_compiled(name, summary)
+  local flat = {}
+  for key, f in pairs(core.registry_schema(name)) do flat[key] = { type = f.type, default = f.default, doc = f.doc } end
+  registry[name] = {
+    name = name, summary = summary, flat = flat, origin = "compiled",
+    build = function(cfg)
+      local values = {}
+      for key in pairs(flat) do
+        local v = cfg
+        for part in key:gmatch("[^%.]+") do v = type(v) == "table" and v[part] or nil end
+        if v ~= nil then values[key] = v end
+      end
+      local handle = core.build_model(name, values)
+      local model = { handle = handle }
+      model.networks, model.network_names = core.model_networks(handle)
+      model.optimizers, model.optimizer_names = core.model_optimizers(handle)
+      --- One training iteration; returns {name = loss} and the names in order.
+      function model:train_step(batch) return core.model_train_step(self.handle, batch) end
+      --- opts: n, seed, condition ([n, T] embeddings), noise, ema (default true), eval (default true).
+      --- Returns {img64 = ..., ...} and the names in order.
+      function model:sample(opts) return core.model_sample(self.handle, opts or {}) end
+      return model
+    end,
+  }
+end
+
+for _, e in ipairs(core.registry_list()) do
+  if e.origin == "compiled" then register_compiled(e.name, e.summary) end
+end
+
 --- zoo.models(): every registered model (compiled and Lua) as {name=, summary=, origin=}.
 function zoo.models()
   return core.registry_list()
@@ -649,7 +680,7 @@ end
 local function leaves(t, prefix, out)
   for k, v in pairs(t) do
     local key = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
-    if type(v) == "table" and not is_sequence(v) and next(v) ~= nil and key ~= "data" then leaves(v, key, out)
+    if type(v) == "table" and not is_sequence(v) and next(v) ~= nil then leaves(v, key, out)
     else out[#out + 1] = { key = key, value = v } end
   end
   return out
@@ -697,8 +728,15 @@ function zoo.describe(entry, overrides)
     add("  " .. name .. ": " .. group_digits(net:num_parameters()) .. " parameters")
     for line in (tostring(net) .. "\n"):gmatch("(.-)\n") do add("    " .. line) end
   end
-  local flops = core.count_flops(function() return model:sample { n = 1, seed = 0 } end)
-  add(string.format("sampling: %.3f GFLOPs per image (conv, linear and matmul forward FLOPs)", flops / 1e9))
+  -- Text-conditioned models sample from a zero embedding here (only the FLOPs matter).
+  local arch = type(cfg.arch) == "table" and cfg.arch or {}
+  local condition = (arch.conditional and math.type(arch.text) == "integer") and zoo.zeros(1, arch.text) or nil
+  local ok, flops = pcall(core.count_flops, function() return model:sample { n = 1, seed = 0, condition = condition } end)
+  if ok then
+    add(string.format("sampling: %.3f GFLOPs per image (conv, linear and matmul forward FLOPs)", flops / 1e9))
+  else
+    add("sampling: FLOPs not measured (" .. tostring(flops) .. ")")
+  end
   return table.concat(out, "\n")
 end
 

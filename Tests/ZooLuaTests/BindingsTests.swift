@@ -148,7 +148,7 @@ final class BindingsTests: XCTestCase {
             """, name: "@bindings_test.lua")
 
         var uncalled: [String] = []
-        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ZooModule.helpers] {
+        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, ZooModule.helpers] {
             for e in lib.entries where LuaFunctions.callCounts[Int(e.id)] == 0 { uncalled.append(e.name) }
         }
         XCTAssertEqual(uncalled, [], "bindings never called from Lua")
