@@ -376,18 +376,31 @@ local function register_compiled(name, summary)
         for part in key:gmatch("[^%.]+") do v = type(v) == "table" and v[part] or nil end
         if v ~= nil then values[key] = v end
       end
-      local handle = core.build_model(name, values)
-      local model = { handle = handle }
-      model.networks, model.network_names = core.model_networks(handle)
-      model.optimizers, model.optimizer_names = core.model_optimizers(handle)
-      --- One training iteration; returns {name = loss} and the names in order.
-      function model:train_step(batch) return core.model_train_step(self.handle, batch) end
-      --- opts: n, seed, condition ([n, T] embeddings), noise, ema (default true), eval (default true).
-      --- Returns {img64 = ..., ...} and the names in order.
-      function model:sample(opts) return core.model_sample(self.handle, opts or {}) end
-      return model
+      return zoo._wrap_compiled(core.build_model(name, values))
     end,
   }
+end
+
+--- The Lua face of a compiled model handle (same shape as a Lua model's table).
+function zoo._wrap_compiled(handle)
+  local model = { handle = handle }
+  model.networks, model.network_names = core.model_networks(handle)
+  model.optimizers, model.optimizer_names = core.model_optimizers(handle)
+  --- One training iteration; returns {name = loss} and the names in order.
+  function model:train_step(batch) return core.model_train_step(self.handle, batch) end
+  --- opts: n, seed, condition ([n, T] embeddings), noise, ema (default true), eval (default true).
+  --- Returns {img64 = ..., ...} and the names in order.
+  function model:sample(opts) return core.model_sample(self.handle, opts or {}) end
+  --- Writes networks, EMA, optimiser moments, the config and `metadata` to one safetensors file.
+  function model:save_checkpoint(path, metadata) return core.save_checkpoint(self.handle, path, metadata) end
+  return model
+end
+
+--- zoo.load_checkpoint(path): rebuilds the compiled model a checkpoint names from its stored config
+--- and loads its state; returns the model and the file's metadata.
+function zoo.load_checkpoint(path)
+  local handle, metadata = core.load_checkpoint(path)
+  return zoo._wrap_compiled(handle), metadata
 end
 
 for _, e in ipairs(core.registry_list()) do

@@ -114,3 +114,109 @@ final class StackGANv2LuaTests: XCTestCase {
         }
     }
 }
+
+/// Checkpoints of StackGAN-v2: round trip of every piece of state, and sampling from a file alone.
+final class StackGANv2CheckpointTests: XCTestCase {
+    override func setUp() {
+        Threads.set(1)
+        if !ModelRegistry.shared.contains(StackGANv2Plugin.name) { StackGANv2Plugin.register(into: .shared) }
+    }
+
+    /// The shared_v2_cond fixture sizes as flat config values.
+    let values: [String: Any] = ["arch.gf": 8, "arch.df": 4, "arch.z": 20, "arch.condition": 16, "arch.text": 32, "arch.branches": 3]
+
+    func fixtureBatch() throws -> [String: Tensor] {
+        let io = try SafeTensorsFile.read(path: fixturePath("parity/shared_v2_cond.io.safetensors"))
+        var batch: [String: Tensor] = ["text": try io.tensor("in.text"), "z": try io.tensor("in.z"), "eps": try io.tensor("in.eps")]
+        for s in [64, 128, 256] {
+            batch["real.\(s)"] = try io.tensor("in.real_u8.\(s)").mapped { ($0 - 128) / 128 }
+            batch["wrong.\(s)"] = try io.tensor("in.wrong_u8.\(s)").mapped { ($0 - 128) / 128 }
+        }
+        return batch
+    }
+
+    func testRoundTripRestoresEveryState() throws {
+        GlobalRandom.seed(4)
+        let a = try ModelRegistry.shared.make("stackgan-v2", values: values) as! StackGANv2Model
+        _ = try a.trainStep(try fixtureBatch())
+        let dir = try temporaryDirectory()
+        let path = dir + "/a.safetensors"
+        try Checkpoint.make(a, modelName: "stackgan-v2", config: values, metadata: ["step": "1"]).write(path: path)
+        let file = try SafeTensorsFile.read(path: path)
+        let (name, restoredValues) = try Checkpoint.config(of: file)
+        XCTAssertEqual(name, "stackgan-v2")
+        XCTAssertEqual(restoredValues["arch.gf"] as? Int, 8)
+        let b = try ModelRegistry.shared.make(name, values: restoredValues) as! StackGANv2Model
+        try Checkpoint.restore(file, into: b)
+        for (net, module) in a.networks {
+            let other = b.networks.first { $0.0 == net }!.1
+            XCTAssertEqual(module.stateDict().map(\.1), other.stateDict().map(\.1), net)
+        }
+        XCTAssertEqual(a.averageG, b.averageG)
+        for (oa, ob) in zip(a.optimizers, b.optimizers) {
+            XCTAssertEqual(oa.1.states.map { $0?.expAvgSq }, ob.1.states.map { $0?.expAvgSq }, oa.0)
+            XCTAssertEqual(oa.1.states.map { $0?.step }, ob.1.states.map { $0?.step }, oa.0)
+        }
+        // The next step is identical from the original and from the restored model.
+        var batch = try fixtureBatch()
+        batch["z"] = Tensor.randn([2, 20], generator: &GlobalRandom.generator)
+        let la = try a.trainStep(batch), lb = try b.trainStep(batch)
+        XCTAssertEqual(la.map(\.1), lb.map(\.1))
+    }
+
+    func testConvertedWeightsReproduceTheReference() throws {
+        // What scripts/convert_official.py writes: netG.*, netG_ema.* (the same weights), netsD.k.*.
+        var file = SafeTensorsFile()
+        let g = try SafeTensorsFile.read(path: fixturePath("parity/shared_v2_cond.G.safetensors"))
+        for n in g.names where !n.hasSuffix("num_batches_tracked") {
+            file.set("netG." + n, g[n]!)
+            if !n.contains("running_") { file.set("netG_ema." + n, g[n]!) }
+        }
+        for k in 0..<3 {
+            let d = try SafeTensorsFile.read(path: fixturePath("parity/shared_v2_cond.D\(k).safetensors"))
+            for n in d.names { file.set("netsD.\(k)." + n, d[n]!) }
+        }
+        let converted = try Checkpoint.make(try ModelRegistry.shared.make("stackgan-v2", values: values), modelName: "stackgan-v2", config: values)
+        file.metadata = converted.metadata
+        let (name, v) = try Checkpoint.config(of: file)
+        let model = try ModelRegistry.shared.make(name, values: v) as! StackGANv2Model
+        try Checkpoint.restore(file, into: model)
+        let io = try SafeTensorsFile.read(path: fixturePath("parity/shared_v2_cond.io.safetensors"))
+        model.netG.eval()
+        let out = try withNoGrad {
+            try model.withAverageWeights {
+                try model.netG(z: Variable(try io.tensor("in.z")), text: Variable(try io.tensor("in.text")), eps: Variable(try io.tensor("in.eps")))
+            }
+        }
+        for (s, img) in zip([64, 128, 256], out.images) {
+            assertClose(img.value, try io.tensor("eval.G.img\(s)"), tol: 1e-4, "eval.G.img\(s)")
+        }
+    }
+
+    func testSamplesDoNotDependOnCount() throws {
+        GlobalRandom.seed(2)
+        let m = try ModelRegistry.shared.make("stackgan-v2", values: values)
+        let cond = Tensor.randn([4, 32])
+        let four = try m.sample(SampleRequest(n: 4, seed: 7, condition: cond))
+        let two = try m.sample(SampleRequest(n: 2, seed: 7, condition: try cond.reshaped([4, 32]).rows(0..<2)))
+        for ((_, a), (_, b)) in zip(four, two) {
+            XCTAssertEqual(try a.rows(0..<2), b)
+        }
+        XCTAssertThrowsError(try m.sample(SampleRequest(n: 2, seed: 1))) { XCTAssertTrue("\($0)".contains("sampling needs text embeddings [2, 32]")) }
+    }
+
+    func temporaryDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-ckpt-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+}
+
+private extension Tensor {
+    /// Rows `r` of the first axis.
+    func rows(_ r: Range<Int>) throws -> Tensor {
+        let inner = count / shape[0]
+        return try Tensor(shape: [r.count] + shape.dropFirst(), data: Array(scalars[(r.lowerBound * inner)..<(r.upperBound * inner)]))
+    }
+}

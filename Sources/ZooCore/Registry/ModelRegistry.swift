@@ -20,6 +20,14 @@ public protocol ZooModel: AnyObject {
     func trainStep(_ batch: [String: Tensor]) throws -> [(String, Float)]
     /// Generates images; returns named image batches [N, 3, H, W] in [-1, 1] (e.g. "img64").
     func sample(_ request: SampleRequest) throws -> [(String, Tensor)]
+    /// State outside the networks' state dicts, saved in checkpoints (e.g. `netG_ema.*`).
+    func stateTensors() -> [(String, Tensor)]
+    func loadStateTensors(_ tensors: [String: Tensor]) throws
+}
+
+extension ZooModel {
+    public func stateTensors() -> [(String, Tensor)] { [] }
+    public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
 }
 
 /// What to generate: `n` images from noise drawn with `seed`, optionally conditioned on

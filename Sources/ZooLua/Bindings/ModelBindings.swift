@@ -40,9 +40,12 @@ final class LuaFunctionRef {
 final class ModelHandle {
     let name: String
     let model: ZooModel
-    init(name: String, model: ZooModel) {
+    /// The flat config values it was built from (stored in its checkpoints).
+    let values: [String: Any]
+    init(name: String, model: ZooModel, values: [String: Any]) {
         self.name = name
         self.model = model
+        self.values = values
     }
 }
 
@@ -96,8 +99,37 @@ enum ModelBindings {
                 }
             }
             let model = try ModelRegistry.shared.make(name, values: values)
-            Userdata.push(c.L, ModelHandle(name: name, model: model), kind: .model)
+            Userdata.push(c.L, ModelHandle(name: name, model: model, values: values), kind: .model)
             return 1
+        }),
+        ("save_checkpoint", { c in
+            let h = try handle(c)
+            let path = try c.string(2)
+            var metadata: [String: String] = [:]
+            if !c.isNoneOrNil(3) {
+                try c.checkTable(3)
+                lua_pushnil(c.L)
+                while lua_next(c.L, 3) != 0 {
+                    defer { zl_pop(c.L, 1) }
+                    guard lua_type(c.L, -2) == LUA_TSTRING, let v = c.state.toSwift(-1) else { continue }
+                    metadata[String(cString: zl_tostring(c.L, -2))] = "\(v)"
+                }
+            }
+            try Checkpoint.make(h.model, modelName: h.name, config: h.values, metadata: metadata).write(path: path)
+            return 0
+        }),
+        ("load_checkpoint", { c in
+            let file = try SafeTensorsFile.read(path: try c.string(1))
+            let (name, values) = try Checkpoint.config(of: file)
+            let model = try ModelRegistry.shared.make(name, values: values)
+            try Checkpoint.restore(file, into: model)
+            Userdata.push(c.L, ModelHandle(name: name, model: model, values: values), kind: .model)
+            lua_createtable(c.L, 0, Int32(file.metadata.count))
+            for (k, v) in file.metadata {
+                c.push(v)
+                lua_setfield(c.L, -2, k)
+            }
+            return 2
         }),
         ("model_networks", { c in pushNamed(c, try handle(c).model.networks) { c.push($0) }; return 2 }),
         ("model_optimizers", { c in
