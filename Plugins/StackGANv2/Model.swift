@@ -24,6 +24,9 @@ public final class StackGANv2Model: ZooModel {
         averageG = netG.parameters().map(\.value)
     }
 
+    public var imageSizes: [Int] { config.imageSizes }
+    public var textDimension: Int? { config.conditional ? config.textDim : nil }
+
     public var networks: [(String, Module)] {
         [("netG", netG)] + netsD.enumerated().map { ("netsD.\($0.offset)", $0.element as Module) }
     }

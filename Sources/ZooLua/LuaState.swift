@@ -88,6 +88,44 @@ public final class LuaState {
         try pcall(nargs: Int32(arguments.count), nresults: 0)
     }
 
+    /// Runs a Lua file as a trusted program whose `...` is one table built from `options`
+    /// (values: String, Int, Double, Bool, [String], or nil-free nested [String: Any]).
+    public func runFile(_ path: String, options: [String: Any]) throws {
+        let source: String
+        do { source = String(decoding: try FileIO.readAll(path: path), as: UTF8.self) } catch { throw ScriptError(message: "\(error)") }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try load(Self.stripShebang(source), name: "@" + path)
+        pushTable(options)
+        try pcall(nargs: 1, nresults: 0)
+    }
+
+    /// Pushes a Swift dictionary as a Lua table.
+    func pushTable(_ dict: [String: Any]) {
+        lua_createtable(L, 0, Int32(dict.count))
+        for (k, v) in dict {
+            pushValue(v)
+            lua_setfield(L, -2, k)
+        }
+    }
+
+    func pushValue(_ v: Any) {
+        switch v {
+        case let s as String: push(s)
+        case let i as Int: push(i)
+        case let d as Double: push(d)
+        case let b as Bool: push(b)
+        case let list as [String]:
+            lua_createtable(L, Int32(list.count), 0)
+            for (k, s) in list.enumerated() {
+                push(s)
+                lua_rawseti(L, -2, lua_Integer(k + 1))
+            }
+        case let d as [String: Any]: pushTable(d)
+        default: pushNil()
+        }
+    }
+
     /// Runs a string of trusted Lua code and returns its results converted to Swift values.
     @discardableResult
     public func run(_ source: String, name: String = "=(string)") throws -> [Any?] {

@@ -384,6 +384,7 @@ end
 --- The Lua face of a compiled model handle (same shape as a Lua model's table).
 function zoo._wrap_compiled(handle)
   local model = { handle = handle }
+  model.image_sizes, model.text_dim = core.model_info(handle)
   model.networks, model.network_names = core.model_networks(handle)
   model.optimizers, model.optimizer_names = core.model_optimizers(handle)
   --- One training iteration; returns {name = loss} and the names in order.
@@ -758,6 +759,102 @@ function zoo.entry_description(name)
   local ok, cfg = pcall(load_entry, name)
   if not ok then return nil, tostring(cfg) end
   return cfg.description or ""
+end
+
+-- MARK: - Runs and checkpoints ---------------------------------------------------------------
+
+--- Process and file helpers for training recipes (trusted code only; not in the sandbox).
+zoo.run = {
+  install_interrupt_handler = core.install_interrupt_handler,
+  interrupted = core.interrupted,
+  is_tty = core.is_tty,
+  clock = core.monotonic,
+  peak_rss_mb = core.peak_rss_mb,
+  mkdir = core.mkdir,
+  exists = core.file_exists,
+  remove = core.remove_file,
+  write_atomic = core.write_atomic,
+  list_files = core.list_files,
+}
+
+--- Writes a checkpoint of any model (Lua or compiled): its networks, optimisers, extra state
+--- (a compiled model's EMA) and `metadata` (strings); atomic.
+function zoo.write_checkpoint(path, model, metadata)
+  metadata = metadata or {}
+  metadata["stackzoo.model"] = metadata["stackzoo.model"] or model.name
+  core.write_checkpoint(path, model.networks, model.optimizers or {}, metadata, model.handle)
+end
+
+--- Loads a checkpoint into an already built model; returns the checkpoint's metadata.
+function zoo.read_checkpoint(path, model)
+  return core.read_checkpoint(path, model.networks, model.optimizers or {}, model.handle)
+end
+
+zoo.checkpoint_metadata = core.checkpoint_metadata
+
+-- The source text of a function defined in a file (for writing resolved configs back as Lua).
+local function function_source(f)
+  local info = debug.getinfo(f, "S")
+  if not info or info.what ~= "Lua" or info.source:sub(1, 1) ~= "@" then return nil end
+  local text = read_file(info.source:sub(2))
+  if not text then return nil end
+  local lines, n = {}, 0
+  for line in (text .. "\n"):gmatch("(.-)\n") do
+    n = n + 1
+    if n >= info.linedefined and n <= info.lastlinedefined then lines[#lines + 1] = line end
+  end
+  if #lines == 0 then return nil end
+  local first = lines[1]:find("function")
+  if not first then return nil end
+  lines[1] = lines[1]:sub(first)
+  local last = lines[#lines]
+  local stop
+  for i = #last - 2, 1, -1 do if last:sub(i, i + 2) == "end" then stop = i + 2 break end end
+  if not stop then return nil end
+  lines[#lines] = last:sub(1, stop)
+  return table.concat(lines, "\n")
+end
+
+local function serialize(v, indent)
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) == "number" or type(v) == "boolean" then
+    if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 1e15 then return string.format("%.1f", v) end
+    return tostring(v)
+  end
+  if type(v) == "function" then
+    local src = function_source(v)
+    if not src then error("cannot write a function back as Lua source (define block slots in a config file)", 0) end
+    return src
+  end
+  if type(v) ~= "table" then error("cannot write a " .. type(v) .. " into a config", 0) end
+  local pad = string.rep("  ", indent + 1)
+  local parts = {}
+  if is_sequence(v) then
+    for _, x in ipairs(v) do parts[#parts + 1] = pad .. serialize(x, indent + 1) end
+  else
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do
+      local key = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or ("[" .. serialize(k, indent + 1) .. "]")
+      parts[#parts + 1] = pad .. key .. " = " .. serialize(v[k], indent + 1)
+    end
+  end
+  if #parts == 0 then return "{}" end
+  return "{\n" .. table.concat(parts, ",\n") .. ",\n" .. string.rep("  ", indent) .. "}"
+end
+
+--- Plain values (tables of numbers, strings, booleans) as Lua source, and back (sandboxed).
+function zoo.serialize(v) return serialize(v, 0) end
+function zoo.deserialize(text)
+  if type(text) ~= "string" then fail("bad argument #1 to 'deserialize' (string expected)") end
+  return run_sandboxed("return " .. text, "=(deserialize)")
+end
+
+--- A resolved config written back as a zoo entry (Lua source returning the table); block-slot
+--- functions are copied from the files that defined them.
+function zoo.config_source(cfg, header)
+  return (header and ("-- " .. header .. "\n") or "") .. "return " .. serialize(cfg, 0) .. "\n"
 end
 
 zoo._registry = registry

@@ -4,8 +4,38 @@ import XCTest
 import ZooCore
 @testable import ZooLua
 
+/// A minimal compiled model (y = W·x) for exercising the compiled-model bindings from Lua.
+final class TinySwiftModel: ZooModel {
+    let net = Linear(3, 2)
+    lazy var opt = Adam(net.parameters(), lr: 0.1)
+    var networks: [(String, Module)] { [("net", net)] }
+    var optimizers: [(String, Adam)] { [("opt", opt)] }
+    var imageSizes: [Int] { [4] }
+    func trainStep(_ batch: [String: Tensor]) throws -> [(String, Float)] {
+        guard let x = batch["x"] else { throw ZooError.invalidArgument(op: "tiny", message: "no x") }
+        opt.zeroGrad()
+        let loss = try (net(Variable(x)) * net(Variable(x))).mean()
+        try loss.backward()
+        opt.step()
+        return [("loss", loss.value.item)]
+    }
+    func sample(_ request: SampleRequest) throws -> [(String, Tensor)] {
+        var g = RandomGenerator(seed: request.seed)
+        return [("img4", Tensor.randn([request.n, 3, 4, 4], generator: &g))]
+    }
+    func stateTensors() -> [(String, Tensor)] { [("extra.scale", Tensor(shape: [1], repeating: 2))] }
+    func loadStateTensors(_ tensors: [String: Tensor]) throws {}
+
+    static func register() {
+        ModelRegistry.shared.register(name: "tiny-swift", summary: "a test model", schema: [ConfigField("arch.width", .integer, 3, "unused")]) { _ in
+            TinySwiftModel()
+        }
+    }
+}
+
 final class BindingsTests: XCTestCase {
     func testEveryBindingFromLua() throws {
+        TinySwiftModel.register()
         let lua = try makeLua()
         let dir = try temporaryFolder(self)
         let npy = ZooModule.luaQuote(repositoryRoot + "/Tests/Fixtures/npy/f32_2x3x4.npy")
@@ -144,11 +174,36 @@ final class BindingsTests: XCTestCase {
             assert(zoo.describe("dcgan/tiny"):find("netG"))
             assert(zoo.entry_description("dcgan/tiny"):find("tiny"))
             assert(not pcall(zoo.config, "dcgan/tyni"))
+
+            -- compiled models, checkpoints and run helpers
+            local tiny = zoo.model { model = "tiny-swift" }
+            assert(tiny.image_sizes[1] == 4 and tiny.text_dim == nil and tiny.networks.net:type() == "Linear")
+            local losses, names = tiny:train_step { x = zoo.randn(2, 3) }
+            assert(names[1] == "loss" and losses.loss > 0 and tiny.optimizers.opt.lr == 0.1)
+            local imgs, order = tiny:sample { n = 2, seed = 1 }
+            assert(order[1] == "img4" and imgs.img4:size(1) == 2)
+            tiny:save_checkpoint(dir .. "/tiny.safetensors", {note = "t"})
+            local back, meta = zoo.load_checkpoint(dir .. "/tiny.safetensors")
+            assert(meta.note == "t" and meta["stackzoo.model"] == "tiny-swift")
+            assert((back.networks.net.weight - tiny.networks.net.weight):pow(2):sum():item() == 0)
+            zoo.write_checkpoint(dir .. "/any.safetensors", tiny, {step = 3})
+            assert(zoo.read_checkpoint(dir .. "/any.safetensors", tiny).step == "3")
+            assert(zoo.checkpoint_metadata(dir .. "/any.safetensors")["stackzoo.model"] == "tiny-swift")
+            zoo.run.install_interrupt_handler()
+            assert(zoo.run.interrupted() == false and type(zoo.run.is_tty()) == "boolean")
+            assert(zoo.run.clock() > 0 and zoo.run.peak_rss_mb() > 0)
+            zoo.run.mkdir(dir .. "/a/b")
+            zoo.run.write_atomic(dir .. "/a/b/t.txt", "hello")
+            assert(zoo.run.exists(dir .. "/a/b/t.txt") and #zoo.run.list_files(dir .. "/a/b", ".txt") == 1)
+            zoo.run.remove(dir .. "/a/b/t.txt")
+            assert(not zoo.run.exists(dir .. "/a/b/t.txt"))
+            assert(zoo.deserialize(zoo.serialize({1, 2, x = "y"})).x == "y")
+            assert(zoo.config_source((zoo.config("dcgan/tiny-glu"))):find("up_block = function%(cin, cout%)"))
             assert(not pcall(function() return t + {} end))
             """, name: "@bindings_test.lua")
 
         var uncalled: [String] = []
-        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, ZooModule.helpers] {
+        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, ZooModule.helpers] {
             for e in lib.entries where LuaFunctions.callCounts[Int(e.id)] == 0 { uncalled.append(e.name) }
         }
         XCTAssertEqual(uncalled, [], "bindings never called from Lua")

@@ -18,15 +18,15 @@ final class RuntimePluginTests: XCTestCase {
                 for b = 1, 4 do for c = 1, 3 do for y = 1, 16 do for x = 1, 8 do images:set(0.8, b, c, y, x) end end end end
                 local first, last
                 for step = 1, 4 do
-                  local losses = model:train_step { images = images }
+                  local losses = model:train_step { ["real.16"] = images }
                   for name, v in pairs(losses) do
                     assert(v == v and v < math.huge, name .. ' is not finite at step ' .. step)
                   end
                   first = first or losses
                   last = losses
                 end
-                local samples = model:sample { n = 3, seed = 7 }
-                local again = model:sample { n = 3, seed = 7 }
+                local samples = model:sample { n = 3, seed = 7 }.img16
+                local again = model:sample { n = 3, seed = 7 }.img16
                 assert(samples:size(1) == 3 and samples:size(2) == 3 and samples:size(3) == 16)
                 assert((samples - again):pow(2):sum():item() == 0, 'same seed, same samples')
                 for _, v in ipairs(samples:values()) do assert(v >= -1 and v <= 1) end

@@ -68,11 +68,13 @@ zoo.register_model {
     local G, D = Generator(a), discriminator(a)
     local optG = zoo.optim.Adam(G:parameters(), { lr = t.lr, betas = { t.beta1, 0.999 } })
     local optD = zoo.optim.Adam(D:parameters(), { lr = t.lr, betas = { t.beta1, 0.999 } })
-    local model = { networks = { netG = G, netD = D }, optimizers = { optG = optG, optD = optD } }
+    local model = { networks = { netG = G, netD = D }, optimizers = { optG = optG, optD = optD },
+      image_sizes = { a.image_size } }
 
-    --- One D step (real vs detached fake) and one G step; batch.images is [B, 3, S, S] in [-1, 1].
+    --- One D step (real vs detached fake) and one G step on batch["real.<size>"] [B, 3, S, S] in [-1, 1].
     function model:train_step(batch)
-      local real = batch.images
+      local real = batch["real." .. a.image_size]
+      if real == nil then error("dcgan: the batch has no 'real." .. a.image_size .. "' images", 2) end
       local z = zoo.randn(real:size(1), a.nz)
       local fake = G(z)
       optD:zero_grad()
@@ -86,7 +88,8 @@ zoo.register_model {
       return { errD = errD:item(), errG = errG:item() }
     end
 
-    --- opts.n images from noise seeded by opts.seed (the global generator is left as it was).
+    --- opts.n images from noise seeded by opts.seed (the global generator is left as it was);
+    --- returns {img<size> = images} and the names in order, as compiled models do.
     function model:sample(opts)
       opts = opts or {}
       local saved = zoo.rng_state()
@@ -97,7 +100,7 @@ zoo.register_model {
       G:evaluate()
       local images = zoo.no_grad(G, z)
       if was_training then G:training() end
-      return images
+      return { ["img" .. a.image_size] = images }, { "img" .. a.image_size }
     end
 
     return model

@@ -23,9 +23,15 @@ public protocol ZooModel: AnyObject {
     /// State outside the networks' state dicts, saved in checkpoints (e.g. `netG_ema.*`).
     func stateTensors() -> [(String, Tensor)]
     func loadStateTensors(_ tensors: [String: Tensor]) throws
+    /// The image sizes a batch must hold (`real.<s>` for each), smallest first.
+    var imageSizes: [Int] { get }
+    /// The text-embedding size of a conditional model (its batches hold `text` and `wrong.<s>`), else nil.
+    var textDimension: Int? { get }
 }
 
 extension ZooModel {
+    public var imageSizes: [Int] { [] }
+    public var textDimension: Int? { nil }
     public func stateTensors() -> [(String, Tensor)] { [] }
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
 }

@@ -131,6 +131,13 @@ enum ModelBindings {
             }
             return 2
         }),
+        ("model_info", { c in
+            // image sizes (list) and text dimension (or nil)
+            let m = try handle(c).model
+            c.push(shape: m.imageSizes)
+            if let t = m.textDimension { c.push(t) } else { c.pushNil() }
+            return 2
+        }),
         ("model_networks", { c in pushNamed(c, try handle(c).model.networks) { c.push($0) }; return 2 }),
         ("model_optimizers", { c in
             pushNamed(c, try handle(c).model.optimizers) { Userdata.push(c.L, $0, kind: .optimizer) }

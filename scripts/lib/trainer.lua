@@ -1,0 +1,262 @@
+-- The training loop behind recipes: run folders, steps and epochs, schedules, hooks, samples,
+-- checkpoints (exact resume), the log, progress and the HTML report.
+local zoo = require "zoo"
+local report = require "report"
+
+local Trainer = {}
+Trainer.__index = Trainer
+
+--- Learning-rate schedules: functions (step, epoch) -> factor applied to each optimiser's base lr.
+Trainer.schedules = {
+  constant = function() return function() return 1 end end,
+  --- ×0.5 every `epochs` epochs (StackGAN-v1's LR_DECAY_EPOCH).
+  halve_every = function(epochs)
+    return function(_, epoch) return 0.5 ^ (epoch // epochs) end
+  end,
+}
+
+local SAMPLE_SEED = 1234   -- fixed noise for every snapshot grid
+
+local function say(...) io.stdout:write(string.format(...), "\n"); io.stdout:flush() end
+
+local function basename(path) return (path:gsub("%.lua$", ""):match("([^/]+)$")) end
+
+local function finite(x) return x == x and x ~= math.huge and x ~= -math.huge end
+
+-- The newest checkpoints/step-*.safetensors of a run folder (highest step), or nil.
+local function latest_checkpoint(dir)
+  local best, best_step
+  for _, path in ipairs(zoo.run.list_files(dir .. "/checkpoints", ".safetensors")) do
+    local step = tonumber(path:match("step%-(%d+)%.safetensors$"))
+    if step and (not best_step or step > best_step) then best, best_step = path, step end
+  end
+  return best
+end
+
+local function read_text(path)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+--- Sets up a run: config (or the run folder's, when resuming), model, data, fixed sample inputs.
+--- opts: entry, overrides, out, resume, seed, steps, minutes, recipe (what `stackzoo train` passes).
+function Trainer.new(opts)
+  local self = setmetatable({ opts = opts, hooks = {} }, Trainer)
+  zoo.run.install_interrupt_handler()
+  local entry = opts.entry
+  if opts.resume then
+    self.dir = opts.resume:gsub("/$", "")
+    entry = self.dir .. "/config.lua"
+    if not zoo.run.exists(entry) then error(self.dir .. ": not a run folder (no config.lua)", 0) end
+  end
+  self.cfg, self.origins, self.entry_path = zoo.config(entry, opts.overrides or {})
+  local cfg = self.cfg
+  if not self.dir then
+    self.dir = opts.out or ("runs/" .. basename(self.entry_path))
+    if not opts.out then
+      local base, n = self.dir, 1
+      while zoo.run.exists(self.dir) do n = n + 1; self.dir = base .. "-" .. n end
+    end
+  end
+  for _, sub in ipairs { "", "/samples", "/checkpoints" } do zoo.run.mkdir(self.dir .. sub) end
+
+  self.step, self.epoch = 0, 0
+  local checkpoint = opts.resume and latest_checkpoint(self.dir)
+  local meta = checkpoint and zoo.checkpoint_metadata(checkpoint)
+  self.seed = meta and tonumber(meta.seed) or opts.seed or 0
+  zoo.seed(self.seed)
+  self.model = zoo.model(cfg)
+  self.sizes = self.model.image_sizes or {}
+  local text = self.model.text_dim ~= nil
+  self.batch_size = cfg.train and cfg.train.batch or 16
+  self.data = zoo.data.open(cfg.data, { image_sizes = self.sizes, batch = self.batch_size, seed = self.seed, text = text })
+  self:fix_sample_inputs(text)
+
+  self.recipe_source = opts.recipe and read_text(opts.recipe) or ""
+  self.history = {}
+  if checkpoint then
+    local m = zoo.read_checkpoint(checkpoint, self.model)
+    self.step, self.epoch = tonumber(m.step), tonumber(m.epoch)
+    zoo.set_rng_state(zoo.deserialize(m.rng))
+    self.data:set_state(zoo.deserialize(m.data))
+    self.history = report.read_log(self.dir .. "/log.jsonl", self.step)
+    say("resuming %s at step %d (epoch %d) from %s", self.dir, self.step, self.epoch, checkpoint)
+  elseif opts.resume then
+    say("%s has no checkpoint yet: starting from step 0", self.dir)
+  end
+  self.config_source = zoo.config_source(cfg, "resolved config of " .. self.entry_path .. " (stackzoo " .. zoo.version .. ")")
+  zoo.run.write_atomic(self.dir .. "/config.lua", self.config_source)
+  -- The log is rewritten up to the resume point, so a run resumed after a crash has no stale tail.
+  report.write_log(self.dir .. "/log.jsonl", self.history)
+  self.log = assert(io.open(self.dir .. "/log.jsonl", "a"))
+  return self
+end
+
+-- Fixed noise (a seed) and, for text models, fixed conditions: the first images of the test split
+-- (or of the training data) with their captions.
+function Trainer:fix_sample_inputs(text)
+  self.sample_n = 8
+  if not text then return end
+  local data = {}
+  for k, v in pairs(self.cfg.data) do data[k] = v end
+  local has_test = data.kind ~= "images"
+  if has_test then data.split = "test" end
+  local ok, ds = pcall(zoo.data.open, data, { image_sizes = self.sizes, batch = self.sample_n, seed = 0, text = true, shuffle = false })
+  if not ok then ds = zoo.data.open(self.cfg.data, { image_sizes = self.sizes, batch = self.sample_n, seed = 0, text = true, shuffle = false }) end
+  local batch = ds:next()
+  self.sample_text = batch.text
+  self.sample_captions = batch.captions or {}
+end
+
+--- Registers hooks: on_step(trainer, losses, names), on_epoch(trainer, epoch),
+--- on_snapshot(trainer, checkpoint_path).
+function Trainer:on(event, fn) self.hooks[event] = fn end
+
+function Trainer:call_hook(name, ...)
+  local f = self.hooks[name]
+  if f then f(self, ...) end
+end
+
+--- Writes samples/step-NNNNNN.png: one row per branch (smaller branches upsampled to the largest),
+--- the same noise and conditions every time; a .txt beside it lists the captions of the columns.
+function Trainer:write_samples()
+  local images, names = self.model:sample { n = self.sample_n, seed = SAMPLE_SEED, condition = self.sample_text }
+  if zoo.is_tensor(images) then images, names = { images = images }, { "images" } end
+  local largest = 0
+  for _, n in ipairs(names) do largest = math.max(largest, images[n]:size(3)) end
+  local rows = {}
+  for _, n in ipairs(names) do
+    local t = images[n]
+    local f = largest // t:size(3)
+    rows[#rows + 1] = f > 1 and t:upsample { scale = f } or t
+  end
+  local path = string.format("%s/samples/step-%06d.png", self.dir, self.step)
+  zoo.image.save_grid(zoo.cat(rows, 1), path, { nrow = self.sample_n, padding = 2 })
+  if self.sample_captions and #self.sample_captions > 0 then
+    local lines = { "columns, left to right (one per condition); rows: " .. table.concat(names, ", ") }
+    for i, c in ipairs(self.sample_captions) do lines[#lines + 1] = i .. ": " .. c end
+    zoo.run.write_atomic(path:gsub("%.png$", ".txt"), table.concat(lines, "\n") .. "\n")
+  end
+  self.latest_samples = path
+  return path
+end
+
+--- Writes checkpoints/step-NNNNNN.safetensors (atomically) and keeps the newest `keep` of them.
+function Trainer:checkpoint(final)
+  local path = string.format("%s/checkpoints/step-%06d.safetensors", self.dir, self.step)
+  local meta = {
+    ["stackzoo.model"] = self.cfg.model,
+    ["stackzoo.config_lua"] = self.config_source,
+    ["stackzoo.recipe"] = self.recipe_source,
+    step = self.step, epoch = self.epoch, seed = self.seed,
+    rng = zoo.serialize(zoo.rng_state()),
+    data = zoo.serialize(self.data:state()),
+  }
+  zoo.write_checkpoint(path, self.model, meta)
+  if final then zoo.write_checkpoint(self.dir .. "/checkpoints/final.safetensors", self.model, meta) end
+  local keep = (self.cfg.train and self.cfg.train.keep) or 3
+  local steps = {}
+  for _, p in ipairs(zoo.run.list_files(self.dir .. "/checkpoints", ".safetensors")) do
+    local s = tonumber(p:match("step%-(%d+)%.safetensors$"))
+    if s then steps[#steps + 1] = { s, p } end
+  end
+  table.sort(steps, function(a, b) return a[1] > b[1] end)
+  for i = keep + 1, #steps do zoo.run.remove(steps[i][2]) end
+  self.latest_checkpoint = path
+  self:call_hook("on_snapshot", path)
+  return path
+end
+
+local function fmt_time(s)
+  s = math.max(0, math.floor(s))
+  if s >= 3600 then return string.format("%d:%02d:%02d", s // 3600, s % 3600 // 60, s % 60) end
+  return string.format("%d:%02d", s // 60, s % 60)
+end
+
+--- Runs the loop until the entry's epochs, `--steps`, `--minutes` or an interrupt.
+--- recipe: lr (schedule function), sample_every, checkpoint_every (steps), hooks.
+function Trainer:run(recipe)
+  recipe = recipe or {}
+  for _, h in ipairs { "on_step", "on_epoch", "on_snapshot" } do if recipe[h] then self:on(h, recipe[h]) end end
+  local cfg, opts = self.cfg, self.opts
+  local per_epoch = #self.data
+  if per_epoch == 0 then error("the dataset has fewer images than one batch (" .. self.batch_size .. ")", 0) end
+  local epochs = cfg.train and cfg.train.epochs or 1
+  local max_steps = opts.steps or epochs * per_epoch
+  local every = recipe.checkpoint_every or (cfg.train and cfg.train.snapshot_every) or 500
+  local sample_every = recipe.sample_every or every
+  local schedule = recipe.lr or Trainer.schedules.constant()
+  local base_lr = {}
+  for name, opt in pairs(self.model.optimizers or {}) do base_lr[name] = opt.lr end
+  local clock, start = zoo.run.clock, zoo.run.clock()
+  local deadline = opts.minutes and (start + opts.minutes * 60)
+  local tty = zoo.run.is_tty()
+  local images, last_print = 0, start
+  local reason
+  say("training %s (%s) in %s: %d images/epoch, batch %d, %d steps/epoch, until step %d%s",
+    self.entry_path, cfg.model, self.dir, per_epoch * self.batch_size, self.batch_size, per_epoch, max_steps,
+    opts.minutes and string.format(" or %.1f minutes", opts.minutes) or "")
+  while true do
+    if self.step >= max_steps then reason = "reached step " .. max_steps break end
+    if deadline and clock() >= deadline then reason = string.format("%.1f minutes elapsed", opts.minutes) break end
+    if zoo.run.interrupted() then reason = "interrupted" break end
+    local batch = self.data:next()
+    local new_epoch = batch.epoch ~= self.epoch
+    if new_epoch then self:call_hook("on_epoch", self.epoch) end
+    self.epoch = batch.epoch
+    local factor = schedule(self.step, self.epoch)
+    for name, opt in pairs(self.model.optimizers or {}) do opt.lr = base_lr[name] * factor end
+    local losses, names = self.model:train_step(batch)
+    if not names then
+      names = {}
+      for k in pairs(losses) do names[#names + 1] = k end
+      table.sort(names)
+    end
+    for _, n in ipairs(names) do
+      if not finite(losses[n]) then
+        error(string.format("step %d: loss '%s' is %s — stopping; the last good checkpoint is %s", self.step + 1, n,
+          tostring(losses[n]), self.latest_checkpoint or latest_checkpoint(self.dir) or "(none yet)"), 0)
+      end
+    end
+    self.step = self.step + 1
+    images = images + self.batch_size
+    local now = clock()
+    local rate = images / math.max(now - start, 1e-9)
+    local entry = { step = self.step, epoch = self.epoch, lr = (base_lr.optG or next(base_lr) and base_lr[next(base_lr)] or 0) * factor,
+      images_per_s = rate, elapsed = now - start }
+    for _, n in ipairs(names) do entry[n] = losses[n] end
+    self.log:write(report.json(entry, names), "\n")
+    self.log:flush()
+    self.history[#self.history + 1] = entry
+    local parts = {}
+    for i = 1, math.min(#names, 4) do parts[#parts + 1] = string.format("%s %.3f", names[i], losses[names[i]]) end
+    local eta = (max_steps - self.step) * (now - start) / math.max(images / self.batch_size, 1)
+    local line = string.format("step %d/%d  epoch %d  %.2f img/s  ETA %s  %s", self.step, max_steps, self.epoch, rate,
+      fmt_time(eta), table.concat(parts, "  "))
+    if tty then io.stdout:write("\r\27[K", line); io.stdout:flush()
+    elseif now - last_print >= 10 or self.step == 1 then say("%s", line); last_print = now end
+    self:call_hook("on_step", losses, names)
+    if self.step % sample_every == 0 then self:write_samples() end
+    if self.step % every == 0 and self.step < max_steps then
+      self:checkpoint()
+      report.write(self)
+    end
+  end
+  if tty then io.stdout:write("\n") end
+  self.log:close()
+  local path = self:checkpoint(true)
+  self:write_samples()
+  report.write(self)
+  say("stopped: %s at step %d (epoch %d)", reason, self.step, self.epoch)
+  say("  checkpoint  %s", path)
+  say("  samples     %s", self.latest_samples)
+  say("  report      %s/report.html", self.dir)
+  say("train longer: stackzoo train --resume %s --steps %d", self.dir, self.step * 2)
+  say("sample:       stackzoo sample %s --out samples.png", path)
+  return reason
+end
+
+return Trainer
