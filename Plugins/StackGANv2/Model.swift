@@ -26,6 +26,8 @@ public final class StackGANv2Model: ZooModel {
 
     public var imageSizes: [Int] { config.imageSizes }
     public var textDimension: Int? { config.conditional ? config.textDim : nil }
+    public var noiseDimension: Int? { config.zDim }
+    public var conditionNoiseDimension: Int? { config.conditional ? config.embeddingDim : nil }
 
     public var networks: [(String, Module)] {
         [("netG", netG)] + netsD.enumerated().map { ("netsD.\($0.offset)", $0.element as Module) }
@@ -180,7 +182,13 @@ public final class StackGANv2Model: ZooModel {
             if config.conditional { es += Tensor.randn([config.embeddingDim], generator: &gen).scalars }
         }
         let z = try request.noise ?? Tensor(shape: [request.n, config.zDim], data: zs)
-        let eps = config.conditional ? try Tensor(shape: [request.n, config.embeddingDim], data: es) : nil
+        let eps = config.conditional ? try request.conditionNoise ?? Tensor(shape: [request.n, config.embeddingDim], data: es) : nil
+        if let z = request.noise, z.shape != [request.n, config.zDim] {
+            throw ZooError.shape(op: "stackgan-v2", message: "noise must be [\(request.n), \(config.zDim)], got \(shapeString(z.shape))")
+        }
+        if let e = eps, e.shape != [request.n, config.embeddingDim] {
+            throw ZooError.shape(op: "stackgan-v2", message: "condition noise must be [\(request.n), \(config.embeddingDim)], got \(shapeString(e.shape))")
+        }
         let wasTraining = netG.isTraining
         if request.evalMode { netG.eval() } else { netG.train() }
         defer { netG.train(wasTraining) }

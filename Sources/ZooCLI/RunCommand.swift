@@ -25,10 +25,20 @@ struct RunCommand: ParsableCommand {
 
 /// Where the project's zoo/ and scripts/ are, and the shared set-up of a Lua state.
 enum Project {
-    /// `STACKZOO_HOME` if set, else the current folder.
-    static var root: String {
-        ProcessInfo.processInfo.environment["STACKZOO_HOME"] ?? FileManager.default.currentDirectoryPath
-    }
+    /// `STACKZOO_HOME` if set; else the current folder when it holds scripts/ (a checkout);
+    /// else the checkout the executable was built in (found by walking up from it); else the current folder.
+    static let root: String = {
+        let fm = FileManager.default
+        if let home = ProcessInfo.processInfo.environment["STACKZOO_HOME"] { return home }
+        let cwd = fm.currentDirectoryPath
+        if fm.fileExists(atPath: cwd + "/scripts/train.lua") { return cwd }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            if fm.fileExists(atPath: dir.path + "/scripts/train.lua") { return dir.path }
+            dir.deleteLastPathComponent()
+        }
+        return cwd
+    }()
 
     /// A Lua state with the built-in plugins registered and the runtime plugins (zoo/plugins) loaded.
     static func luaState() throws -> LuaState {

@@ -384,7 +384,7 @@ end
 --- The Lua face of a compiled model handle (same shape as a Lua model's table).
 function zoo._wrap_compiled(handle)
   local model = { handle = handle }
-  model.image_sizes, model.text_dim = core.model_info(handle)
+  model.image_sizes, model.text_dim, model.z_dim, model.condition_dim = core.model_info(handle)
   model.networks, model.network_names = core.model_networks(handle)
   model.optimizers, model.optimizer_names = core.model_optimizers(handle)
   --- One training iteration; returns {name = loss} and the names in order.
@@ -397,9 +397,17 @@ function zoo._wrap_compiled(handle)
   return model
 end
 
---- zoo.load_checkpoint(path): rebuilds the compiled model a checkpoint names from its stored config
---- and loads its state; returns the model and the file's metadata.
+--- zoo.load_checkpoint(path): rebuilds the model a checkpoint was written from — from the resolved
+--- config it carries (Lua source: any model, block slots included), or from a compiled model's flat
+--- config (converted official checkpoints) — and loads its state. Returns the model and metadata.
 function zoo.load_checkpoint(path)
+  local meta = core.checkpoint_metadata(path)
+  local source = meta["stackzoo.config_lua"]
+  if source then
+    local model = zoo.model((zoo.config(path .. " (config)", {}, source)))
+    zoo.read_checkpoint(path, model)
+    return model, meta
+  end
   local handle, metadata = core.load_checkpoint(path)
   return zoo._wrap_compiled(handle), metadata
 end
@@ -471,14 +479,16 @@ local function merge(into, from, origins, origin_of, prefix)
 end
 
 -- Loads one entry file (sandboxed) and its `extends` chain; returns the merged table and origins.
-local function load_entry(name, seen)
-  local file = zoo.resolve_entry(name)
+-- `inline` (optional) is the entry's source text, `name` then only labels it (a checkpoint's config).
+local function load_entry(name, seen, inline)
+  local file = inline and name or zoo.resolve_entry(name)
   -- Messages name files relative to the project when they are inside it.
   local path = file:sub(1, #root + 1) == root .. "/" and file:sub(#root + 2) or file
   seen = seen or {}
   if seen[file] then error(path .. ": 'extends' makes a cycle", 0) end
   seen[file] = true
-  local source, err = read_file(file)
+  local source, err = inline, nil
+  if not source then source, err = read_file(file) end
   if not source then error(path .. ": " .. tostring(err), 0) end
   local cfg = run_sandboxed(source, path)
   if type(cfg) ~= "table" then error(path .. ": a zoo entry must return a table, got " .. type(cfg), 0) end
@@ -552,12 +562,13 @@ local function set_path(t, parts, value)
   t[parts[#parts]] = value
 end
 
---- zoo.config(entry, overrides): loads a zoo entry in the sandbox, follows `extends`, applies
---- `overrides` ({"train.batch=8", ...}), checks every key and type against the model's schema,
---- and fills defaults. Returns the resolved config and origins (dotted key -> "file:line",
---- "default" or "--set").
-function zoo.config(entry, overrides)
-  local cfg, origins, path = load_entry(entry)
+--- zoo.config(entry, overrides[, source]): loads a zoo entry in the sandbox, follows `extends`,
+--- applies `overrides` ({"train.batch=8", ...}), checks every key and type against the model's
+--- schema, and fills defaults. With `source`, that text is the entry and `entry` only names it.
+--- Returns the resolved config, origins (dotted key -> "file:line", "default" or "--set"), and the
+--- entry's path.
+function zoo.config(entry, overrides, source)
+  local cfg, origins, path = load_entry(entry, nil, source)
   if type(cfg.model) ~= "string" then error(path .. ": the entry names no model (model = \"...\")", 0) end
   local model = registry[cfg.model]
   if not model then

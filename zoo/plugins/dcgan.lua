@@ -69,7 +69,7 @@ zoo.register_model {
     local optG = zoo.optim.Adam(G:parameters(), { lr = t.lr, betas = { t.beta1, 0.999 } })
     local optD = zoo.optim.Adam(D:parameters(), { lr = t.lr, betas = { t.beta1, 0.999 } })
     local model = { networks = { netG = G, netD = D }, optimizers = { optG = optG, optD = optD },
-      image_sizes = { a.image_size } }
+      image_sizes = { a.image_size }, z_dim = a.nz }
 
     --- One D step (real vs detached fake) and one G step on batch["real.<size>"] [B, 3, S, S] in [-1, 1].
     function model:train_step(batch)
@@ -88,14 +88,18 @@ zoo.register_model {
       return { errD = errD:item(), errG = errG:item() }
     end
 
-    --- opts.n images from noise seeded by opts.seed (the global generator is left as it was);
+    --- opts.n images from noise seeded by opts.seed, or from opts.noise [n, nz] (the global
+    --- generator is left as it was);
     --- returns {img<size> = images} and the names in order, as compiled models do.
     function model:sample(opts)
       opts = opts or {}
-      local saved = zoo.rng_state()
-      zoo.seed(opts.seed or 0)
-      local z = zoo.randn(opts.n or 16, a.nz)
-      zoo.set_rng_state(saved)
+      local z = opts.noise
+      if z == nil then
+        local saved = zoo.rng_state()
+        zoo.seed(opts.seed or 0)
+        z = zoo.randn(opts.n or 16, a.nz)
+        zoo.set_rng_state(saved)
+      end
       local was_training = G:is_training()
       G:evaluate()
       local images = zoo.no_grad(G, z)

@@ -27,11 +27,16 @@ public protocol ZooModel: AnyObject {
     var imageSizes: [Int] { get }
     /// The text-embedding size of a conditional model (its batches hold `text` and `wrong.<s>`), else nil.
     var textDimension: Int? { get }
+    /// Sizes of the sampling noise z and of the conditioning-augmentation noise (nil: none).
+    var noiseDimension: Int? { get }
+    var conditionNoiseDimension: Int? { get }
 }
 
 extension ZooModel {
     public var imageSizes: [Int] { [] }
     public var textDimension: Int? { nil }
+    public var noiseDimension: Int? { nil }
+    public var conditionNoiseDimension: Int? { nil }
     public func stateTensors() -> [(String, Tensor)] { [] }
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
 }
@@ -43,6 +48,8 @@ public struct SampleRequest {
     public var seed: UInt64
     public var condition: Tensor?
     public var noise: Tensor?
+    /// Noise of the conditioning augmentation [n, condition] (text models), to hold it fixed.
+    public var conditionNoise: Tensor?
     public var useAverage: Bool
     public var evalMode: Bool
 

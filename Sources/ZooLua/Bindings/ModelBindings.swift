@@ -132,11 +132,13 @@ enum ModelBindings {
             return 2
         }),
         ("model_info", { c in
-            // image sizes (list) and text dimension (or nil)
+            // image sizes (list), then text, noise and condition-noise sizes (or nil)
             let m = try handle(c).model
             c.push(shape: m.imageSizes)
-            if let t = m.textDimension { c.push(t) } else { c.pushNil() }
-            return 2
+            for d in [m.textDimension, m.noiseDimension, m.conditionNoiseDimension] {
+                if let d { c.push(d) } else { c.pushNil() }
+            }
+            return 4
         }),
         ("model_networks", { c in pushNamed(c, try handle(c).model.networks) { c.push($0) }; return 2 }),
         ("model_optimizers", { c in
@@ -150,16 +152,20 @@ enum ModelBindings {
         }),
         ("model_sample", { c in
             let h = try handle(c)
-            let o = try c.options(2, allowed: ["n", "seed", "condition", "noise", "ema", "eval"])
+            let o = try c.options(2, allowed: ["n", "seed", "condition", "noise", "condition_noise", "ema", "eval"])
             var request = SampleRequest(n: try o.int("n", default: 16), seed: UInt64(max(0, try o.int("seed", default: 0))),
                                         useAverage: try o.bool("ema", default: true), evalMode: try o.bool("eval", default: true))
             guard request.n >= 1 else { throw c.argError(2, "option 'n' must be ≥ 1") }
-            for key in ["condition", "noise"] {
+            for key in ["condition", "noise", "condition_noise"] {
                 let type = o.pushField(key)
                 defer { zl_pop(c.L, 1) }
                 if type == LUA_TNIL { continue }
                 guard let v = Userdata.object(c.L, -1, kind: .tensor) as? Variable else { throw c.argError(2, "option '\(key)' must be a tensor") }
-                if key == "condition" { request.condition = v.value } else { request.noise = v.value }
+                switch key {
+                case "condition": request.condition = v.value
+                case "noise": request.noise = v.value
+                default: request.conditionNoise = v.value
+                }
             }
             pushNamed(c, try h.model.sample(request)) { c.push(Variable($0)) }
             return 2

@@ -1,0 +1,69 @@
+-- Shared pieces of the sampling loops: the model from a checkpoint, conditions from embeddings,
+-- and writing one grid per branch.
+local zoo = require "zoo"
+
+local sampling = {}
+
+--- The model of opts.checkpoint and its conditions: rows of opts.embeddings ([N, D], or caption
+--- opts.caption of [N, K, D]) for text models; nil otherwise.
+function sampling.load(opts)
+  if not opts.checkpoint then error("no checkpoint given", 0) end
+  local model, meta = zoo.load_checkpoint(opts.checkpoint)
+  local conditions
+  if model.text_dim then
+    if not opts.embeddings then
+      error(opts.checkpoint .. " is a text-conditioned model: give --embeddings F.npy ([N, " .. model.text_dim .. "] or [N, K, " .. model.text_dim .. "])", 0)
+    end
+    local e = zoo.load_npy(opts.embeddings)
+    if e:dim() == 3 then
+      local k = (opts.caption or 0) + 1
+      if k > e:size(2) then error("--caption " .. (k - 1) .. " out of range for " .. opts.embeddings, 0) end
+      e = e:slice(2, k, 1):reshape(e:size(1), e:size(3))
+    end
+    if e:dim() ~= 2 or e:size(2) ~= model.text_dim then
+      error(opts.embeddings .. ": embeddings must be [N, " .. model.text_dim .. "], got " .. tostring(e), 0)
+    end
+    conditions = e
+  end
+  return model, conditions, meta
+end
+
+--- Row i (1-based) of a [N, D] tensor repeated k times: [k, D].
+function sampling.repeat_row(t, i, k)
+  local row = t:slice(1, i, 1)
+  local rows = {}
+  for _ = 1, k do rows[#rows + 1] = row end
+  return zoo.cat(rows, 1)
+end
+
+--- Saves images {name = [N, 3, s, s]} (names in order): `out` for the last (largest) branch and
+--- out-<size>.png for each when there are several. Returns the paths written.
+function sampling.save(images, names, out, nrow)
+  local written = {}
+  for i, n in ipairs(names) do
+    local t = images[n]
+    if #names > 1 then
+      local path = out:gsub("%.png$", "") .. "-" .. t:size(3) .. ".png"
+      zoo.image.save_grid(t, path, { nrow = nrow, padding = 2 })
+      written[#written + 1] = path
+    end
+    if i == #names then
+      zoo.image.save_grid(t, out, { nrow = nrow, padding = 2 })
+      table.insert(written, 1, out)
+    end
+  end
+  return written
+end
+
+--- Concatenates per-row results {name = tensor} along the batch.
+function sampling.stack(rows, names)
+  local out = {}
+  for _, n in ipairs(names) do
+    local parts = {}
+    for _, r in ipairs(rows) do parts[#parts + 1] = r[n] end
+    out[n] = zoo.cat(parts, 1)
+  end
+  return out
+end
+
+return sampling
