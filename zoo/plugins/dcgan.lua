@@ -56,6 +56,9 @@ zoo.register_model {
     },
     train = {
       batch = { 64, "images per step" },
+      epochs = { 25, "passes over the data" },
+      snapshot_every = { 500, "steps between samples and checkpoints" },
+      keep = { 3, "checkpoints kept (plus the final one)" },
       lr = { 2e-4, "Adam learning rate (both networks)" },
       beta1 = { 0.5, "Adam β1" },
     },
