@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds stackzoo in release, and runs it.
-# With no arguments it lists the models and runs the kernel benchmark (`stackzoo bench ops`).
+# The main job: installs what is missing, builds stackzoo in release, and trains the StackGAN-v2
+# emoji demo on the embedded dataset for a bounded time (STACKZOO_DEMO_MINUTES, default 10),
+# resuming runs/emoji-demo when it already exists. Leaves samples, checkpoints and report.html there.
+# With arguments, runs `stackzoo ARGS...` from the release build instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/bootstrap.sh
 swift build -c release --product stackzoo
-if [ $# -eq 0 ]; then
-  .build/release/stackzoo list
-  exec .build/release/stackzoo bench ops
+if [ $# -gt 0 ]; then
+  exec .build/release/stackzoo "$@"
 fi
-exec .build/release/stackzoo "$@"
+minutes="${STACKZOO_DEMO_MINUTES:-10}"
+run=runs/emoji-demo
+if [ -d "$run/checkpoints" ] && ls "$run"/checkpoints/step-*.safetensors >/dev/null 2>&1; then
+  .build/release/stackzoo train --resume "$run" --minutes "$minutes"
+else
+  .build/release/stackzoo train stackgan-v2/emoji --out "$run" --minutes "$minutes" --seed 1
+fi
+echo
+echo "open $run/report.html to see the loss curves and the latest samples ($run/samples/)."
