@@ -17,7 +17,7 @@ public struct LoaderOptions: Sendable {
     public var shuffle = true
     /// Random crop and flip (false: the centre crop, no flip — for evaluation).
     public var augment = true
-    /// Wrong images and `text`; nil: when the dataset has caption embeddings.
+    /// `text`: nil means when the dataset has caption embeddings; `wrong`: nil means as `text`.
     public var wrong: Bool?
     public var text: Bool?
     /// Overrides `DataConfig.averageCaptions`.
@@ -189,7 +189,7 @@ final class BatchMaker: @unchecked Sendable {
         self.average = average
         self.onError = onError
         withText = options.text ?? (embeddings != nil)
-        withWrong = options.wrong ?? (embeddings != nil)
+        withWrong = options.wrong ?? withText
         batchesPerEpoch = samples.count / options.batchSize
         cache = ImageCache(count: samples.count, budgetBytes: cacheBytes)
     }

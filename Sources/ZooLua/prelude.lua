@@ -751,7 +751,8 @@ end
 -- zoo.data.open(cfg.data, opts) -> dataset; batches are tables whose own fields are the tensors a
 -- train step takes ("real.64", "wrong.64", "text"), so `model:train_step(batch)` accepts them;
 -- everything else (batch.real[64], batch.wrong[64], batch.images, batch.ids, batch.captions,
--- batch.class_ids, batch.epoch, ...) is read through the batch's metatable.
+-- batch.class_ids, batch.epoch, ...) is read through the batch's metatable. batch.epoch and
+-- batch.index count from 0; indices into Lua lists (batch.indices, ...) from 1.
 
 local DatasetMT = meta["zoo.Dataset"]
 local Dataset = {}
@@ -794,7 +795,7 @@ end
 
 --- ds:next(): the next batch (continuing into the next epoch).
 function Dataset.next(ds) return wrap_batch(core.data_next(ds)) end
---- ds:batch(epoch, index): batch `index` of `epoch` (1-based), built now; the same as next() gives.
+--- ds:batch(epoch, index): batch `index` of `epoch` (both from 0), built now; what next() gives there.
 function Dataset.batch(ds, epoch, index) return wrap_batch(core.data_batch(ds, epoch, index)) end
 --- for batch in ds:batches() do ... end: the remaining batches of the current epoch.
 function Dataset.batches(ds)
@@ -804,7 +805,8 @@ function Dataset.batches(ds)
     return Dataset.next(ds)
   end
 end
---- ds:state() -> {seed=, epoch=, batch=, count=, batch_size=}: the next batch to deliver (1-based).
+--- ds:state() -> {seed=, epoch=, batch=, count=, batch_size=}: the next batch to deliver (epoch
+--- and batch count from 0, as batch.epoch and batch.index do).
 Dataset.state = core.data_state
 --- ds:set_state(s): continue from a saved state (same dataset, seed and batch size).
 Dataset.set_state = core.data_set_state

@@ -78,6 +78,17 @@ final class CaptionedTests: XCTestCase {
         XCTAssertEqual(Set(try ds.next().tensors.keys), ["real.32"])
     }
 
+    func testTextOffMeansNoWrongImages() throws {
+        var o = LoaderOptions(imageSizes: [32], batchSize: 2, seed: 1, threads: 0)
+        o.text = false
+        let ds = try Dataset(config: try emoji(), options: o)
+        XCTAssertFalse(ds.hasText || ds.hasWrongImages)
+        XCTAssertEqual(Set(try ds.next().tensors.keys), ["real.32"])
+        o.text = nil
+        o.wrong = false
+        XCTAssertEqual(Set(try Dataset(config: try emoji(), options: o).next().tensors.keys), ["real.32", "text"])
+    }
+
     func testClassKey() throws {
         let ds = try open(try emoji(["class_key": "name"]), sizes: [32], batch: 2)
         XCTAssertEqual(Set(ds.samples.map(\.classId)).count, 6)

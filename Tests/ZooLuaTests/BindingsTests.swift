@@ -155,19 +155,19 @@ final class BindingsTests: XCTestCase {
             local b = ds:next()
             assert(b["real.64"]:size(1) == 2 and b.real[32]:size(3) == 32 and b.wrong[64]:size(4) == 64)
             assert(b.text:size(2) == 16 and b.images == b.real[64] and #b.ids == 2 and #b.captions == 2)
-            assert(b.epoch == 1 and b.index == 1 and b.class_ids[1] ~= nil and b.caption_indices[1][1] >= 1)
+            assert(b.epoch == 0 and b.index == 0 and b.class_ids[1] ~= nil and b.caption_indices[1][1] >= 1)
             local names = {}
             for k in pairs(b) do names[#names + 1] = k end
             table.sort(names)
             assert(table.concat(names, ",") == "real.32,real.64,text,wrong.32,wrong.64")
             local s = ds:state()
-            assert(s.epoch == 1 and s.batch == 2 and s.batch_size == 2)
+            assert(s.epoch == 0 and s.batch == 1 and s.batch_size == 2)
             local n = 0
             for batch in ds:batches() do n = n + 1 end
-            assert(n == 2 and ds:state().epoch == 2)
+            assert(n == 2 and ds:state().epoch == 1)
             ds:set_state(s)
             local again = ds:next()
-            assert(again.ids[1] == ds:batch(1, 2).ids[1] and again.text:get(1, 1) == ds:batch(1, 2).text:get(1, 1))
+            assert(again.ids[1] == ds:batch(0, 1).ids[1] and again.text:get(1, 1) == ds:batch(0, 1).text:get(1, 1))
             ds:close()
             local report, problems = zoo.data.check(data, {image_size = 64, batch = 2})
             assert(report:find("problems: none") and #problems == 0)

@@ -35,7 +35,9 @@ enum DataBindings {
         c.push(shape: items.map { $0 + 1 })
     }
 
-    /// Pushes the batch's tensors {["real.64"] = t, ...} and its description table.
+    /// Pushes the batch's tensors {["real.64"] = t, ...} and its description table. Epoch and
+    /// index count from 0 (epochs completed, batches of this epoch before it); positions into
+    /// Lua lists (indices, wrong_indices, caption_indices) from 1.
     static func pushBatch(_ c: LuaCall, _ b: Batch) {
         lua_createtable(c.L, 0, Int32(b.tensors.count))
         for (name, t) in b.tensors.sorted(by: { $0.key < $1.key }) {
@@ -43,8 +45,8 @@ enum DataBindings {
             lua_setfield(c.L, -2, name)
         }
         lua_createtable(c.L, 0, 10)
-        c.push(b.epoch + 1); lua_setfield(c.L, -2, "epoch")
-        c.push(b.index + 1); lua_setfield(c.L, -2, "index")
+        c.push(b.epoch); lua_setfield(c.L, -2, "epoch")
+        c.push(b.index); lua_setfield(c.L, -2, "index")
         c.push(b.size); lua_setfield(c.L, -2, "size")
         pushStrings(c, b.ids); lua_setfield(c.L, -2, "ids")
         pushStrings(c, b.captions); lua_setfield(c.L, -2, "captions")
@@ -89,7 +91,7 @@ enum DataBindings {
         ("data_next", { c in pushBatch(c, try dataset(c).next()); return 2 }),
         ("data_batch", { c in
             let ds = try dataset(c)
-            pushBatch(c, try ds.batch(epoch: try c.int(2) - 1, index: try c.int(3) - 1))
+            pushBatch(c, try ds.batch(epoch: try c.int(2), index: try c.int(3)))
             return 2
         }),
         ("data_len", { c in c.push(try dataset(c).batchesPerEpoch); return 1 }),
@@ -97,8 +99,8 @@ enum DataBindings {
             let p = try dataset(c).position
             lua_createtable(c.L, 0, 5)
             lua_pushinteger(c.L, lua_Integer(Int64(bitPattern: p.seed))); lua_setfield(c.L, -2, "seed")
-            c.push(p.epoch + 1); lua_setfield(c.L, -2, "epoch")
-            c.push(p.batch + 1); lua_setfield(c.L, -2, "batch")
+            c.push(p.epoch); lua_setfield(c.L, -2, "epoch")
+            c.push(p.batch); lua_setfield(c.L, -2, "batch")
             c.push(p.count); lua_setfield(c.L, -2, "count")
             c.push(p.batchSize); lua_setfield(c.L, -2, "batch_size")
             return 1
@@ -110,8 +112,8 @@ enum DataBindings {
                 guard let v = try o.int(k) else { throw c.argError(2, "state needs '\(k)' (a table from ds:state())") }
                 return v
             }
-            let p = DataPosition(seed: UInt64(bitPattern: Int64(try need("seed"))), epoch: try need("epoch") - 1,
-                                 batch: try need("batch") - 1, count: try need("count"), batchSize: try need("batch_size"))
+            let p = DataPosition(seed: UInt64(bitPattern: Int64(try need("seed"))), epoch: try need("epoch"),
+                                 batch: try need("batch"), count: try need("count"), batchSize: try need("batch_size"))
             try ds.restore(p)
             return 0
         }),
