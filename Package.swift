@@ -30,8 +30,9 @@ let package = Package(
         // MARK: - Engine
         .target(name: "ZooCore", dependencies: ["CBLAS"], swiftSettings: v5),
         .target(name: "ZooImage", dependencies: ["ZooCore", "CPNG", "CJPEG", "CZooShims"], swiftSettings: v5),
+        .target(name: "ZooData", dependencies: ["ZooCore", "ZooImage"], swiftSettings: v5),
         .target(
-            name: "ZooLua", dependencies: ["ZooCore", "ZooImage", "CLua", "CZooShims"],
+            name: "ZooLua", dependencies: ["ZooCore", "ZooImage", "ZooData", "CLua", "CZooShims"],
             resources: [.embedInCode("prelude.lua")], swiftSettings: v5),
 
         // MARK: - Model plugins (library targets under Plugins/, explicit paths; see the note above)
@@ -41,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooCore", "ZooImage", "ZooLua", "StackGANv2",
+                "ZooCore", "ZooImage", "ZooData", "ZooLua", "StackGANv2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
@@ -56,5 +57,7 @@ let package = Package(
             name: "PluginTests", dependencies: ["StackGANv2", "ZooCore", "ZooLua", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "ZooImageTests", dependencies: ["ZooImage", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
+        .testTarget(
+            name: "ZooDataTests", dependencies: ["ZooData", "ZooCore", "ZooImage", "ZooTestSupport"], swiftSettings: v5),
     ]
 )

@@ -868,6 +868,88 @@ function zoo.config_source(cfg, header)
   return (header and ("-- " .. header .. "\n") or "") .. "return " .. serialize(cfg, 0) .. "\n"
 end
 
+-- MARK: - Data --------------------------------------------------------------------------------
+-- zoo.data.open(cfg.data, opts) -> dataset; batches are tables whose own fields are the tensors a
+-- train step takes ("real.64", "wrong.64", "text"), so `model:train_step(batch)` accepts them;
+-- everything else (batch.real[64], batch.wrong[64], batch.images, batch.ids, batch.captions,
+-- batch.class_ids, batch.epoch, ...) is read through the batch's metatable. batch.epoch and
+-- batch.index count from 0; indices into Lua lists (batch.indices, ...) from 1.
+
+local DatasetMT = meta["zoo.Dataset"]
+local Dataset = {}
+zoo.data = {}
+
+local function wrap_batch(tensors, info)
+  local real, wrong, largest = {}, {}, nil
+  for name, t in pairs(tensors) do
+    local kind, size = name:match("^(%a+)%.(%d+)$")
+    size = tonumber(size)
+    if kind == "real" then
+      real[size] = t
+      if largest == nil or size > largest then largest = size end
+    elseif kind == "wrong" then
+      wrong[size] = t
+    end
+  end
+  info.real, info.wrong, info.tensors = real, wrong, tensors
+  info.images = largest and real[largest] or nil
+  return setmetatable(tensors, { __index = info })
+end
+
+--- zoo.data.open(data, opts): opens a zoo entry's `data` table (kind = "captioned" | "stackgan" |
+--- "images", root = ..., see the README's Data section) for training. opts: image_sizes ({64, 128}),
+--- batch (16), seed (0), threads (2 loader threads; 0 = load on the caller), prefetch (4),
+--- shuffle (true), augment (true: random crop + flip), wrong / text (default: with embeddings),
+--- average_captions. Every image is checked first; bad data stops here (or is skipped and
+--- listed in ds:info().skipped with data.on_error = "skip").
+function zoo.data.open(data, opts)
+  if type(data) ~= "table" then fail("bad argument #1 to 'data.open' (the config's data table expected, got " .. type(data) .. ")") end
+  return core["data.open"](data, opts)
+end
+
+--- zoo.data.check(data, {image_size=, batch=, decode=}): the `stackzoo data check` report (text)
+--- and the list of problems ("file: reason").
+function zoo.data.check(data, opts)
+  if type(data) ~= "table" then fail("bad argument #1 to 'data.check' (the config's data table expected, got " .. type(data) .. ")") end
+  return core["data.check"](data, opts)
+end
+
+--- ds:next(): the next batch (continuing into the next epoch).
+function Dataset.next(ds) return wrap_batch(core.data_next(ds)) end
+--- ds:batch(epoch, index): batch `index` of `epoch` (both from 0), built now; what next() gives there.
+function Dataset.batch(ds, epoch, index) return wrap_batch(core.data_batch(ds, epoch, index)) end
+--- for batch in ds:batches() do ... end: the remaining batches of the current epoch.
+function Dataset.batches(ds)
+  local epoch = core.data_state(ds).epoch
+  return function()
+    if core.data_state(ds).epoch ~= epoch then return nil end
+    return Dataset.next(ds)
+  end
+end
+--- ds:state() -> {seed=, epoch=, batch=, count=, batch_size=}: the next batch to deliver (epoch
+--- and batch count from 0, as batch.epoch and batch.index do).
+Dataset.state = core.data_state
+--- ds:set_state(s): continue from a saved state (same dataset, seed and batch size).
+Dataset.set_state = core.data_set_state
+--- ds:info(): kind, root, count, batches, batch, image_sizes, load_size, text, wrong, text_dim,
+--- captions_per_image, classes, splits, skipped (problems), notes, ids.
+Dataset.info = core.data_info
+--- ds:close(): stops the loader threads (also done when the dataset is collected).
+Dataset.close = core.data_close
+
+DatasetMT.__index = function(ds, k)
+  local m = Dataset[k]
+  if m == nil and type(k) == "string" then fail("dataset has no field or method '" .. k .. "'") end
+  return m
+end
+DatasetMT.__len = core.data_len
+DatasetMT.__tostring = function(ds)
+  local i = core.data_info(ds)
+  return string.format("dataset(%s, %d images, %d batches of %d)", i.kind, i.count, i.batches, i.batch)
+end
+DatasetMT.__name = "dataset"
+-- (end of MARK: - Data)
+
 zoo._registry = registry
 package.preload["zoo"] = function() return zoo end
 return zoo

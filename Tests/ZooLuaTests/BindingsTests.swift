@@ -200,10 +200,36 @@ final class BindingsTests: XCTestCase {
             assert(zoo.deserialize(zoo.serialize({1, 2, x = "y"})).x == "y")
             assert(zoo.config_source((zoo.config("dcgan/tiny-glu"))):find("up_block = function%(cin, cout%)"))
             assert(not pcall(function() return t + {} end))
+
+            -- data (Tests/Fixtures/data/emoji: 6 train images, 16-d float16 embeddings)
+            local data = {kind = "captioned", root = \(ZooModule.luaQuote(repositoryRoot + "/Tests/Fixtures/data/emoji"))}
+            local ds = zoo.data.open(data, {image_sizes = {32, 64}, batch = 2, seed = 3, threads = 1, prefetch = 2})
+            assert(#ds == 3 and tostring(ds):find("6 images"))
+            local info = ds:info()
+            assert(info.count == 6 and info.text_dim == 16 and info.captions_per_image == 5 and info.splits.test == 2)
+            local b = ds:next()
+            assert(b["real.64"]:size(1) == 2 and b.real[32]:size(3) == 32 and b.wrong[64]:size(4) == 64)
+            assert(b.text:size(2) == 16 and b.images == b.real[64] and #b.ids == 2 and #b.captions == 2)
+            assert(b.epoch == 0 and b.index == 0 and b.class_ids[1] ~= nil and b.caption_indices[1][1] >= 1)
+            local names = {}
+            for k in pairs(b) do names[#names + 1] = k end
+            table.sort(names)
+            assert(table.concat(names, ",") == "real.32,real.64,text,wrong.32,wrong.64")
+            local s = ds:state()
+            assert(s.epoch == 0 and s.batch == 1 and s.batch_size == 2)
+            local n = 0
+            for batch in ds:batches() do n = n + 1 end
+            assert(n == 2 and ds:state().epoch == 1)
+            ds:set_state(s)
+            local again = ds:next()
+            assert(again.ids[1] == ds:batch(0, 1).ids[1] and again.text:get(1, 1) == ds:batch(0, 1).text:get(1, 1))
+            ds:close()
+            local report, problems = zoo.data.check(data, {image_size = 64, batch = 2})
+            assert(report:find("problems: none") and #problems == 0)
             """, name: "@bindings_test.lua")
 
         var uncalled: [String] = []
-        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, ZooModule.helpers] {
+        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, DataBindings.library, ZooModule.helpers] {
             for e in lib.entries where LuaFunctions.callCounts[Int(e.id)] == 0 { uncalled.append(e.name) }
         }
         XCTAssertEqual(uncalled, [], "bindings never called from Lua")

@@ -6,7 +6,8 @@ local report = require "report"
 local Trainer = {}
 Trainer.__index = Trainer
 
---- Learning-rate schedules: functions (step, epoch) -> factor applied to each optimiser's base lr.
+--- Learning-rate schedules: functions (step, epoch) -> factor applied to each optimiser's base lr,
+--- called before every step with that step's number (1 for the first) and its epoch (from 0).
 Trainer.schedules = {
   constant = function() return function() return 1 end end,
   --- ×0.5 every `epochs` epochs (StackGAN-v1's LR_DECAY_EPOCH).
@@ -207,7 +208,7 @@ function Trainer:run(recipe)
     local new_epoch = batch.epoch ~= self.epoch
     if new_epoch then self:call_hook("on_epoch", self.epoch) end
     self.epoch = batch.epoch
-    local factor = schedule(self.step, self.epoch)
+    local factor = schedule(self.step + 1, self.epoch)
     for name, opt in pairs(self.model.optimizers or {}) do opt.lr = base_lr[name] * factor end
     local losses, names = self.model:train_step(batch)
     if not names then

@@ -138,7 +138,17 @@ enum SupportBindings {
             return 1
         }),
         ("set_rng_state", { c in
-            let words = try TensorBindings.rawInts(c, 1).map { UInt64(bitPattern: Int64($0)) }
+            // Four 64-bit words, read as Lua integers (a Double would lose their low bits).
+            try c.checkTable(1)
+            var words: [UInt64] = []
+            for k in 1...4 {
+                lua_rawgeti(c.L, 1, lua_Integer(k))
+                defer { zl_pop(c.L, 1) }
+                var ok: Int32 = 0
+                let w = lua_tointegerx(c.L, -1, &ok)
+                guard ok != 0 else { throw c.argError(1, "a generator state is 4 integers (entry \(k) is not)") }
+                words.append(UInt64(bitPattern: Int64(w)))
+            }
             do { GlobalRandom.generator = try RandomGenerator(stateWords: words) } catch { throw c.argError(1, "\(error)") }
             return 0
         }),
