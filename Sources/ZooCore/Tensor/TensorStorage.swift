@@ -7,6 +7,7 @@ public final class TensorStorage {
 
     /// Allocates uninitialised memory; callers fill every element.
     init(uninitializedCount count: Int) {
+        _ = allocatorConfigured
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
