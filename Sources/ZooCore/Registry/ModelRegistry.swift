@@ -23,11 +23,15 @@ public protocol ZooModel: AnyObject {
     /// State outside the networks' state dicts, saved in checkpoints (e.g. `netG_ema.*`).
     func stateTensors() -> [(String, Tensor)]
     func loadStateTensors(_ tensors: [String: Tensor]) throws
+    /// Called when `Checkpoint.restore` has loaded the whole model (e.g. so a StackGAN-v1
+    /// Stage-II no longer needs the Stage-I file its config names).
+    func restoredFromCheckpoint()
 }
 
 extension ZooModel {
     public func stateTensors() -> [(String, Tensor)] { [] }
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
+    public func restoredFromCheckpoint() {}
 }
 
 /// What to generate: `n` images from noise drawn with `seed`, optionally conditioned on
