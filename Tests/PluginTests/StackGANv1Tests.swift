@@ -359,6 +359,12 @@ final class StackGANv1LuaTests: XCTestCase {
             assert(l2.d_uncond_real ~= nil)
             local imgs, order = s2:sample { n = 2, seed = 3, condition = text }
             assert(order[1] == "img64" and order[2] == "img256")
+            -- A Stage-II checkpoint reloads on its own and samples both stages the same way.
+            s2:save_checkpoint("\(dir)/s2.safetensors", { epoch = 1 })
+            local back, meta = zoo.load_checkpoint("\(dir)/s2.safetensors")
+            assert(meta.epoch == "1" and meta["stackzoo.model"] == "stackgan-v1")
+            local again = back:sample { n = 2, seed = 3, condition = text }
+            assert((again.img256 - imgs.img256):pow(2):sum():item() == 0 and (again.img64 - imgs.img64):pow(2):sum():item() == 0)
             return imgs.img256:size(3), imgs.img64:size(4)
             """)
         XCTAssertEqual(r.first as? Int, 256)
