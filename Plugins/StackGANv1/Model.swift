@@ -47,6 +47,13 @@ public final class StackGANv1Model: ZooModel {
 
     public var stage2: Stage2G? { netG as? Stage2G }
 
+    /// What a trainer needs to assemble batches and noise: `real.64` (Stage-I) or `real.256`
+    /// (Stage-II), `text` [B, T]; z [B, Z]; CA noise [B, c] (Stage-II draws one more for its Stage-I).
+    public var imageSizes: [Int] { [config.imageSize] }
+    public var textDimension: Int? { config.textDim }
+    public var noiseDimension: Int? { config.zDim }
+    public var conditionNoiseDimension: Int? { config.conditionDim }
+
     // MARK: - Stage-I weights
 
     /// Loads the trained Stage-I generator (weights and BN statistics) into Stage-II's STAGE1_G from
