@@ -37,12 +37,13 @@ let package = Package(
 
         // MARK: - Model plugins (library targets under Plugins/, explicit paths; see the note above)
         .target(name: "StackGANv2", dependencies: ["ZooCore"], path: "Plugins/StackGANv2", exclude: ["README.md"], swiftSettings: v5),
+        .target(name: "StackGANv1", dependencies: ["ZooCore"], path: "Plugins/StackGANv1", exclude: ["README.md"], swiftSettings: v5),
 
         // MARK: - Command line
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooCore", "ZooImage", "ZooData", "ZooLua", "StackGANv2",
+                "ZooCore", "ZooImage", "ZooData", "ZooLua", "StackGANv2", "StackGANv1",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
@@ -54,7 +55,7 @@ let package = Package(
         .testTarget(
             name: "ZooLuaTests", dependencies: ["ZooLua", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
-            name: "PluginTests", dependencies: ["StackGANv2", "ZooCore", "ZooLua", "ZooTestSupport"], swiftSettings: v5),
+            name: "PluginTests", dependencies: ["StackGANv2", "StackGANv1", "ZooCore", "ZooLua", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "ZooImageTests", dependencies: ["ZooImage", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(

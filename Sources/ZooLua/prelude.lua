@@ -753,9 +753,10 @@ function zoo.describe(entry, overrides)
     add("  " .. name .. ": " .. group_digits(net:num_parameters()) .. " parameters")
     for line in (tostring(net) .. "\n"):gmatch("(.-)\n") do add("    " .. line) end
   end
-  -- Text-conditioned models sample from a zero embedding here (only the FLOPs matter).
+  -- Text-conditioned models (an integer arch.text, unless arch.conditional = false) sample from a
+  -- zero embedding here (only the FLOPs matter).
   local arch = type(cfg.arch) == "table" and cfg.arch or {}
-  local condition = (arch.conditional and math.type(arch.text) == "integer") and zoo.zeros(1, arch.text) or nil
+  local condition = (arch.conditional ~= false and math.type(arch.text) == "integer") and zoo.zeros(1, arch.text) or nil
   local ok, flops = pcall(core.count_flops, function() return model:sample { n = 1, seed = 0, condition = condition } end)
   if ok then
     add(string.format("sampling: %.3f GFLOPs per image (conv, linear and matmul forward FLOPs)", flops / 1e9))

@@ -59,6 +59,7 @@ public enum Checkpoint {
                 opt.states[i] = AdamState(step: step, expAvg: m, expAvgSq: v)
             }
         }
+        model.restoredFromCheckpoint()
     }
 
     /// Every parameter and float buffer of `module` must be in the file (old checkpoints may lack

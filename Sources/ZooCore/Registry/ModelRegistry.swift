@@ -30,6 +30,9 @@ public protocol ZooModel: AnyObject {
     /// Sizes of the sampling noise z and of the conditioning-augmentation noise (nil: none).
     var noiseDimension: Int? { get }
     var conditionNoiseDimension: Int? { get }
+    /// Called when `Checkpoint.restore` has loaded the whole model (e.g. so a StackGAN-v1
+    /// Stage-II no longer needs the Stage-I file its config names).
+    func restoredFromCheckpoint()
 }
 
 extension ZooModel {
@@ -39,6 +42,7 @@ extension ZooModel {
     public var conditionNoiseDimension: Int? { nil }
     public func stateTensors() -> [(String, Tensor)] { [] }
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
+    public func restoredFromCheckpoint() {}
 }
 
 /// What to generate: `n` images from noise drawn with `seed`, optionally conditioned on

@@ -1,0 +1,31 @@
+-- StackGAN-v1 Stage-I demo on the embedded emoji set (384-d MiniLM text), PyTorch networks.
+-- Sizes are the emoji demo's, not a paper's: GF 32 (256 channels at 4×4, as stackgan-v2/emoji),
+-- DF 16, batch 16 — small enough to learn shapes and colours in minutes on 2 cores. Other values:
+-- the PyTorch defaults (miscc/config.py, SPEC §6.1).
+return {
+  model = "stackgan-v1",
+  description = "Stage-I demo on the embedded emoji set: 64×64, GF 32, DF 16, text 384",
+  arch = {
+    stage = 1,
+    flavour = "pytorch",
+    gf = 32,
+    df = 16,
+    z = 100,
+    condition = 128,
+    text = 384,          -- all-MiniLM-L6-v2 sentence embeddings (zoo/datasets/emoji)
+  },
+  loss = { kl = 2.0 },
+  train = {
+    batch = 16,
+    epochs = 200,
+    lr_g = 2e-4,
+    lr_d = 2e-4,
+    lr_decay_epochs = 100,
+    snapshot_every = 500,
+  },
+  data = {
+    kind = "captioned",
+    root = "zoo/datasets/emoji",
+    split = "train",
+  },
+}
