@@ -206,6 +206,32 @@ public final class StackGANv1Model: ZooModel {
         return (try eReal + (eFake + eWrong) * 0.5, parts)
     }
 
+    /// "G": text [B, T], z [B, Z], eps [B, c] (Stage-II also eps_stage1) → img<s>, mu, logvar,
+    /// c_code (Stage-II also stage1_img). "D": image [B, 3, s, s], condition (μ, or the raw text in
+    /// the TF flavour) → features, cond_logit, cond_prob (and uncond_* for Stage-II PyTorch).
+    public func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)] {
+        func need(_ k: String) throws -> Variable { Variable(try self.need(inputs, k)) }
+        switch network {
+        case "G":
+            let g = try generate(text: try need("text"), z: try need("z"), eps: try need("eps"),
+                                 epsStage1: stage2 == nil ? nil : try need("eps_stage1"))
+            var out = [("img\(config.imageSize)", g.image.value), ("mu", g.mu.value), ("logvar", g.logvar.value), ("c_code", g.cCode.value)]
+            if let s1 = g.stage1Image { out.append(("stage1_img", s1.value)) }
+            return out
+        case "D":
+            let f = try netD(try need("image"))
+            let cond = try netD.condHead(f, condition: try need("condition"))
+            var out = [("features", f.value), ("cond_logit", cond.value), ("cond_prob", cond.sigmoid().value)]
+            if let u = netD.uncondHead {
+                let l = try u(f, condition: nil)
+                out += [("uncond_logit", l.value), ("uncond_prob", l.sigmoid().value)]
+            }
+            return out
+        default:
+            throw ZooError.invalidArgument(op: "stackgan-v1", message: "no network '\(network)' (G, D)")
+        }
+    }
+
     /// One iteration (SPEC §4.1, the PT-v1 trainer): G forward once (Stage-II re-runs its frozen
     /// Stage-I); D updated on the detached fakes; then G updated once through the updated D, its
     /// adversarial terms conditioned on the detached μ (PyTorch), plus kl·KL.

@@ -202,6 +202,31 @@ public final class StackGANv2Model: ZooModel {
         try netG(z: Variable(z), text: text.map { Variable($0) }, eps: eps.map { Variable($0) }).images.map(\.value)
     }
 
+    // MARK: - Forward passes by name
+
+    /// "G": inputs z [B, Z] (and text [B, T], eps [B, condition] when conditional) → img<s> per
+    /// branch, mu, logvar, c_code. "D<k>": image [B, 3, s, s] (and condition [B, condition]) →
+    /// cond_logit, cond_prob (conditional), uncond_logit, uncond_prob [B]. Modes stay as they are.
+    public func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)] {
+        func need(_ k: String) throws -> Variable {
+            guard let t = inputs[k] else { throw ZooError.invalidArgument(op: "stackgan-v2", message: "forward \(network) needs '\(k)'") }
+            return Variable(t)
+        }
+        if network == "G" {
+            let g = try netG(z: try need("z"), text: config.conditional ? try need("text") : nil, eps: config.conditional ? try need("eps") : nil)
+            var out = zip(config.imageSizes, g.images).map { ("img\($0.0)", $0.1.value) }
+            for (n, v) in [("mu", g.mu), ("logvar", g.logvar), ("c_code", g.cCode)] { if let v { out.append((n, v.value)) } }
+            return out
+        }
+        if network.hasPrefix("D"), let k = Int(network.dropFirst()), netsD.indices.contains(k) {
+            let o = try netsD[k](try need("image"), condition: config.conditional ? try need("condition") : nil)
+            var out: [(String, Tensor)] = []
+            if let c = o.cond { out += [("cond_logit", c.value), ("cond_prob", c.sigmoid().value)] }
+            return out + [("uncond_logit", o.uncond.value), ("uncond_prob", o.uncond.sigmoid().value)]
+        }
+        throw ZooError.invalidArgument(op: "stackgan-v2", message: "no network '\(network)' (G, D0…D\(netsD.count - 1))")
+    }
+
     // MARK: - Extra state (for checkpoints)
 
     /// The parameter average, keyed as `netG_ema.<parameter>`.

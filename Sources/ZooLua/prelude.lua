@@ -389,6 +389,9 @@ function zoo._wrap_compiled(handle)
   model.optimizers, model.optimizer_names = core.model_optimizers(handle)
   --- One training iteration; returns {name = loss} and the names in order.
   function model:train_step(batch) return core.model_train_step(self.handle, batch) end
+  --- A network's forward pass on named inputs (e.g. "G" {z=, text=, eps=}; "D0" {image=, condition=});
+  --- returns {name = tensor} and the names in order.
+  function model:forward(network, inputs) return core.model_forward(self.handle, network, inputs) end
   --- opts: n, seed, condition ([n, T] embeddings), noise, ema (default true), eval (default true).
   --- Returns {img64 = ..., ...} and the names in order.
   function model:sample(opts) return core.model_sample(self.handle, opts or {}) end

@@ -95,6 +95,31 @@ final class StackGANv2LuaTests: XCTestCase {
         XCTAssertEqual(r.first as? Bool, true)
     }
 
+    func testForwardPassesFromLuaMatchTheReference() throws {
+        let lua = try lua()
+        let p = fixturePath("parity/shared_v2_cond")
+        let r = try lua.run("""
+            local zoo = require "zoo"
+            local m = zoo.model { model = "stackgan-v2", arch = { gf = 8, df = 4, z = 20, condition = 16, text = 32 } }
+            m.networks.netG:load_state_dict((zoo.load("\(p).G.safetensors")))
+            for k = 0, 2 do m.networks["netsD." .. k]:load_state_dict((zoo.load("\(p).D" .. k .. ".safetensors"))) end
+            for _, net in pairs(m.networks) do net:evaluate() end
+            local io = (zoo.load("\(p).io.safetensors"))
+            local g, names = m:forward("G", { z = io["in.z"], text = io["in.text"], eps = io["in.eps"] })
+            assert(names[1] == "img64" and names[4] == "mu")
+            local worst = 0
+            local function check(got, ref) worst = math.max(worst, (got - ref):pow(2):sum():item()) end
+            for _, s in ipairs { 64, 128, 256 } do check(g["img" .. s], io["eval.G.img" .. s]) end
+            check(g.mu, io["eval.G.mu"])
+            local d = m:forward("D1", { image = g.img128, condition = g.mu })
+            check(d.cond_prob, io["eval.D1.fake.cond_prob"])
+            check(d.uncond_logit, io["eval.D1.fake.uncond_logit"])
+            assert(not pcall(m.forward, m, "D7", {}))
+            return worst
+            """)
+        XCTAssertLessThan(r.first as? Double ?? 1, 1e-8)
+    }
+
     func testBadConfigsFromLua() throws {
         let lua = try lua()
         assertError(lua, "require('zoo').model('stackgan-v2/emoji', {'arch.branches=5'})", "arch.branches must be 1, 2 or 3")

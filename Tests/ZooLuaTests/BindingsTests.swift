@@ -180,6 +180,7 @@ final class BindingsTests: XCTestCase {
             assert(tiny.image_sizes[1] == 4 and tiny.text_dim == nil and tiny.networks.net:type() == "Linear")
             local losses, names = tiny:train_step { x = zoo.randn(2, 3) }
             assert(names[1] == "loss" and losses.loss > 0 and tiny.optimizers.opt.lr == 0.1)
+            assert(not pcall(tiny.forward, tiny, "G", {}))
             local imgs, order = tiny:sample { n = 2, seed = 1 }
             assert(order[1] == "img4" and imgs.img4:size(1) == 2)
             tiny:save_checkpoint(dir .. "/tiny.safetensors", {note = "t"})

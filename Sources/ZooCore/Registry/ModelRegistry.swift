@@ -30,6 +30,9 @@ public protocol ZooModel: AnyObject {
     /// Sizes of the sampling noise z and of the conditioning-augmentation noise (nil: none).
     var noiseDimension: Int? { get }
     var conditionNoiseDimension: Int? { get }
+    /// One network's forward pass on named inputs (e.g. "G" with z, text, eps; "D0" with image,
+    /// condition), returning named outputs; gradient recording follows the caller's grad mode.
+    func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)]
     /// Called when `Checkpoint.restore` has loaded the whole model (e.g. so a StackGAN-v1
     /// Stage-II no longer needs the Stage-I file its config names).
     func restoredFromCheckpoint()
@@ -43,6 +46,9 @@ extension ZooModel {
     public func stateTensors() -> [(String, Tensor)] { [] }
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
     public func restoredFromCheckpoint() {}
+    public func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)] {
+        throw ZooError.unsupported("this model has no named forward passes")
+    }
 }
 
 /// What to generate: `n` images from noise drawn with `seed`, optionally conditioned on

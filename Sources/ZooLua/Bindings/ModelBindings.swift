@@ -145,6 +145,12 @@ enum ModelBindings {
             pushNamed(c, try handle(c).model.optimizers) { Userdata.push(c.L, $0, kind: .optimizer) }
             return 2
         }),
+        ("model_forward", { c in
+            let h = try handle(c)
+            let out = try h.model.forward(try c.string(2), inputs: try tensorTable(c, 3))
+            pushNamed(c, out) { c.push(Variable($0)) }
+            return 2
+        }),
         ("model_train_step", { c in
             let losses = try handle(c).model.trainStep(try tensorTable(c, 2))
             pushNamed(c, losses) { c.push(Double($0)) }
