@@ -5,7 +5,7 @@ local zoo = require "zoo"
 local sampling = require "sampling"
 
 local opts = ...
-local model, conditions = sampling.load(opts)
+local model, conditions, _, captions = sampling.load(opts)
 local n, seed = opts.n or 16, opts.seed or 0
 local request = { seed = seed, ema = opts.ema ~= false, eval = opts.eval ~= false }
 local images, names
@@ -24,5 +24,13 @@ else
   request.n = n
   images, names = model:sample(request)
 end
-local written = sampling.save(images, names, opts.out or "samples.png", opts.nrow or 8)
+local out = opts.out or "samples.png"
+local written = sampling.save(images, names, out, opts.nrow or 8)
+if captions then
+  local lines = {}
+  for r = 1, math.max(1, n // (opts.nrow or 8)) do lines[#lines + 1] = "row " .. r .. ": " .. captions[(r - 1) % #captions + 1] end
+  local txt = out:gsub("%.png$", "") .. ".txt"
+  zoo.run.write_atomic(txt, table.concat(lines, "\n") .. "\n")
+  written[#written + 1] = txt
+end
 print("wrote " .. table.concat(written, ", "))

@@ -23,6 +23,12 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Text embeddings, .npy [N, D] or [N, K, D], for conditional models.")
     var embeddings: String?
 
+    @Option(name: .long, help: "Captions, one per line, looked up in the training dataset's precomputed embeddings.")
+    var captions: String?
+
+    @Option(name: .long, help: "The captioned dataset for --captions (default: the checkpoint config's data.root).")
+    var dataset: String?
+
     @Option(name: .long, help: "Which caption of [N, K, D] embeddings to use (0-based).")
     var caption: Int = 0
 
@@ -55,7 +61,11 @@ struct SampleCommand: ParsableCommand {
         let lua = try Project.luaState()
         var options: [String: Any] = ["checkpoint": checkpoint, "caption": caption, "n": n, "seed": seed, "nrow": nrow,
                                       "out": out, "ema": ema, "eval": !trainBN]
+        guard embeddings == nil || captions == nil else { throw ValidationError("give --embeddings or --captions, not both") }
         if let embeddings { options["embeddings"] = embeddings }
+        if let captions { options["captions"] = captions }
+        if let dataset { options["dataset"] = dataset }
+        options["project"] = Project.root
         try ScriptReport.run { try lua.runFile(loop ?? Project.root + "/scripts/sample_grid.lua", options: options) }
     }
 }

@@ -419,6 +419,9 @@ for _, e in ipairs(core.registry_list()) do
   if e.origin == "compiled" then register_compiled(e.name, e.summary) end
 end
 
+--- zoo.closest(word, candidates): the candidate nearest to `word` by edit distance, or nil.
+zoo.closest = core.closest
+
 --- zoo.models(): every registered model (compiled and Lua) as {name=, summary=, origin=}.
 function zoo.models()
   return core.registry_list()
