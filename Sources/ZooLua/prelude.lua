@@ -601,8 +601,16 @@ function zoo.config(entry, overrides, source)
     local key, text = o:match("^([%w_%.]+)=(.*)$")
     if not key then error("--set " .. o .. ": expected key=value (e.g. train.batch=8)", 0) end
     local spec = flat[key]
-    if not spec then unknown(key, "--set " .. key) end
-    set_path(cfg, split_path(key), parse_override(text, spec.type, key))
+    if key:match("^data%.[%w_]+$") and not spec then
+      -- The data table is checked by the dataset kind when it is opened: values keep their
+      -- natural type (true/false, numbers, else strings).
+      local v = (text == "true" and true) or (text == "false" and false) or math.tointeger(tonumber(text)) or tonumber(text) or text
+      cfg.data = cfg.data or {}
+      cfg.data[key:sub(6)] = v
+    else
+      if not spec then unknown(key, "--set " .. key) end
+      set_path(cfg, split_path(key), parse_override(text, spec.type, key))
+    end
     origins[key] = "--set"
   end
 

@@ -47,6 +47,10 @@ final class TrainingTests: XCTestCase {
         p.standardOutput = pipe
         p.standardError = pipe
         try p.run()
+        // A run that never ends fails the test instead of hanging the suite.
+        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
+        defer { watchdog.cancel() }
         if let interruptAfter {
             Thread.sleep(forTimeInterval: interruptAfter)
             kill(p.processIdentifier, SIGINT)
@@ -97,6 +101,35 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/s.png"))
     }
 
+    func testStackGANv1TwoStageRecipeWithAResume() throws {
+        // The tiny captioned fixture (6 training images, 16-d embeddings): 3 steps per epoch of 2.
+        let data = repositoryRoot + "/Tests/Fixtures/data/emoji"
+        let tiny = ["--set", "arch.gf=4", "--set", "arch.df=2", "--set", "arch.z=4", "--set", "arch.condition=4",
+                    "--set", "arch.text=16", "--set", "train.batch=2", "--set", "train.epochs=1", "--set", "train.snapshot_every=2",
+                    "--set", "data.root=" + data]
+        let recipe = repositoryRoot + "/scripts/train_stackgan_v1.lua"
+        // Stage-I stopped by --steps before its epoch ends: no DONE, Stage-II not started.
+        var (s, out) = try stackzoo(["train", "stackgan-v1/emoji-stage1", "--recipe", recipe, "--out", "runs/v1", "--steps", "2"] + tiny)
+        XCTAssertEqual(s, 0, out)
+        XCTAssertTrue(out.contains("Stage-I stopped early (reached --steps 2)"), out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/runs/v1/stage1/DONE"), out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/runs/v1/stage2"), out)
+        // The rerun resumes Stage-I, finishes its epoch, then trains Stage-II on it.
+        (s, out) = try stackzoo(["train", "--resume", "runs/v1", "--recipe", recipe])
+        XCTAssertEqual(s, 0, out)
+        XCTAssertTrue(out.contains("resuming runs/v1/stage1 at step 2"), out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/runs/v1/stage1/DONE"), out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/runs/v1/stage2/checkpoints/final.safetensors"), out)
+        let config2 = try String(contentsOfFile: dir + "/runs/v1/stage2/config.lua", encoding: .utf8)
+        XCTAssertTrue(config2.contains("stage1_checkpoint = \"runs/v1/stage1/checkpoints/final.safetensors\""), config2)
+        // Stage-I and Stage-II side by side from the Stage-II checkpoint alone.
+        try write("grinning face\n", to: dir + "/caps.txt")
+        (s, out) = try stackzoo(["sample", "runs/v1/stage2/checkpoints/final.safetensors", "--loop", repositoryRoot + "/scripts/stages.lua",
+                                 "--captions", "caps.txt", "--n", "2", "--out", "st.png"])
+        XCTAssertEqual(s, 0, out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/st.png"), out)
+    }
+
     func testHooksAndSchedulesFireAsWritten() throws {
         try write("""
             local Trainer = require "trainer"
@@ -119,7 +152,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testInterruptWritesACheckpointAndExitsCleanly() throws {
-        let (s, out) = try stackzoo(["train", "tiny.lua", "--out", "runs/int", "--steps", "100000"], interruptAfter: 4)
+        let (s, out) = try stackzoo(["train", "tiny.lua", "--out", "runs/int", "--set", "train.epochs=100000"], interruptAfter: 4)
         XCTAssertEqual(s, 0, out)
         XCTAssertTrue(out.contains("stopped: interrupted at step"), out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/runs/int/checkpoints/final.safetensors"), out)

@@ -96,20 +96,29 @@ function Trainer.new(opts)
   return self
 end
 
--- Fixed noise (a seed) and, for text models, fixed conditions: the first images of the test split
--- (or of the training data) with their captions.
+-- Fixed noise (a seed) and, for text models, fixed conditions: the first (up to 8) images of the
+-- test split, or of the training data when there is no test split, with their captions.
 function Trainer:fix_sample_inputs(text)
   self.sample_n = 8
   if not text then return end
+  local function open(data)
+    return zoo.data.open(data, { image_sizes = self.sizes, batch = 1, seed = 0, text = true, shuffle = false, augment = false, threads = 0 })
+  end
   local data = {}
   for k, v in pairs(self.cfg.data) do data[k] = v end
-  local has_test = data.kind ~= "images"
-  if has_test then data.split = "test" end
-  local ok, ds = pcall(zoo.data.open, data, { image_sizes = self.sizes, batch = self.sample_n, seed = 0, text = true, shuffle = false })
-  if not ok then ds = zoo.data.open(self.cfg.data, { image_sizes = self.sizes, batch = self.sample_n, seed = 0, text = true, shuffle = false }) end
-  local batch = ds:next()
-  self.sample_text = batch.text
-  self.sample_captions = batch.captions or {}
+  data.split = "test"
+  local ok, ds = pcall(open, data)
+  if not ok or #ds == 0 then ds = open(self.cfg.data) end
+  local texts, captions = {}, {}
+  for _ = 1, math.min(self.sample_n, #ds) do
+    local b = ds:next()
+    texts[#texts + 1] = b.text
+    captions[#captions + 1] = b.captions and b.captions[1] or ""
+  end
+  ds:close()
+  self.sample_n = #texts
+  self.sample_text = zoo.cat(texts, 1)
+  self.sample_captions = captions
 end
 
 --- Registers hooks: on_step(trainer, losses, names), on_epoch(trainer, epoch),
@@ -186,7 +195,7 @@ function Trainer:run(recipe)
   local per_epoch = #self.data
   if per_epoch == 0 then error("the dataset has fewer images than one batch (" .. self.batch_size .. ")", 0) end
   local epochs = cfg.train and cfg.train.epochs or 1
-  local max_steps = opts.steps or epochs * per_epoch
+  local max_steps = math.min(opts.steps or math.huge, epochs * per_epoch)
   local every = recipe.checkpoint_every or (cfg.train and cfg.train.snapshot_every) or 500
   local sample_every = recipe.sample_every or every
   local schedule = recipe.lr or Trainer.schedules.constant()
@@ -201,7 +210,8 @@ function Trainer:run(recipe)
     self.entry_path, cfg.model, self.dir, per_epoch * self.batch_size, self.batch_size, per_epoch, max_steps,
     opts.minutes and string.format(" or %.1f minutes", opts.minutes) or "")
   while true do
-    if self.step >= max_steps then reason = "reached step " .. max_steps break end
+    if opts.steps and self.step >= opts.steps then reason = "reached --steps " .. opts.steps break end
+    if self.step >= max_steps then reason = string.format("finished %d epochs", epochs) break end
     if deadline and clock() >= deadline then reason = string.format("%.1f minutes elapsed", opts.minutes) break end
     if zoo.run.interrupted() then reason = "interrupted" break end
     local batch = self.data:next()
