@@ -4,8 +4,8 @@ import ZooCore
 
 enum StackGANv2Parity {
     /// Tolerances of the fixture README.
-    static let forwardTolerance: Float = 1e-4, dGradTolerance: Float = 1e-4, gGradTolerance: Float = 5e-3
-    static let step0LossTolerance: Float = 1e-4, step1LossTolerance: Float = 1e-3
+    static let forwardTolerance = ParityTolerance.forward, dGradTolerance = ParityTolerance.dGradient
+    static let gGradTolerance = ParityTolerance.gGradient
 
     /// The fixture config (JSON with the official YAML names) as a StackGANv2Config.
     static func config(from io: SafeTensorsFile, path: String) throws -> StackGANv2Config {
@@ -124,18 +124,8 @@ enum StackGANv2Parity {
             if cfg.conditional { batch["eps"] = try io.tensor(step == 0 ? "in.eps" : "in.step1.eps") }
             let losses = try m.trainStep(batch)
             capture = false
-            for (name, value) in losses {
-                let ref = "step\(step).\(name)"
-                guard io[ref] != nil else { continue }
-                checks.append(ParityCheck(ref, Tensor(shape: [1], repeating: value), try io.tensor(ref),
-                                          tolerance: step == 0 ? step0LossTolerance : step1LossTolerance, scale: .referenceMax))
-            }
+            checks += try ParityTolerance.losses(losses, step: step, io: io)
         }
         return checks
     }
-}
-
-extension Tensor {
-    /// Rank-0 and one-element tensors compared as [1].
-    func reshapedScalar() -> Tensor { count == 1 ? (try! reshaped([1])) : self }
 }

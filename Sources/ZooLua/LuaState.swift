@@ -67,12 +67,6 @@ public final class LuaState {
     /// Runs a Lua file as a trusted program, with `arguments` as the global `arg` table
     /// (arg[0] = path) and as the chunk's `...`. Returns nothing; errors throw.
     public func runFile(_ path: String, arguments: [String] = []) throws {
-        let source: String
-        do {
-            source = String(decoding: try FileIO.readAll(path: path), as: UTF8.self)
-        } catch {
-            throw ScriptError(message: "\(error)")
-        }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_createtable(L, Int32(arguments.count), 1)
@@ -83,19 +77,24 @@ public final class LuaState {
             lua_rawseti(L, -2, lua_Integer(i + 1))
         }
         lua_setglobal(L, "arg")
-        try load(Self.stripShebang(source), name: "@" + path)
+        try loadFile(path)
         for a in arguments { push(a) }
         try pcall(nargs: Int32(arguments.count), nresults: 0)
+    }
+
+    /// Compiles the Lua file at `path` (text only; a first `#!` line is kept as a comment).
+    func loadFile(_ path: String) throws {
+        let source: String
+        do { source = String(decoding: try FileIO.readAll(path: path), as: UTF8.self) } catch { throw ScriptError(message: "\(error)") }
+        try load(Self.stripShebang(source), name: "@" + path)
     }
 
     /// Runs a Lua file as a trusted program whose `...` is one table built from `options`
     /// (values: String, Int, Double, Bool, [String], or nil-free nested [String: Any]).
     public func runFile(_ path: String, options: [String: Any]) throws {
-        let source: String
-        do { source = String(decoding: try FileIO.readAll(path: path), as: UTF8.self) } catch { throw ScriptError(message: "\(error)") }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        try load(Self.stripShebang(source), name: "@" + path)
+        try loadFile(path)
         pushTable(options)
         try pcall(nargs: 1, nresults: 0)
     }

@@ -79,6 +79,33 @@ public struct ParityReport {
     }
 }
 
+/// The fixture README's tolerances (../shared/fixtures/parity/README.md).
+public enum ParityTolerance {
+    /// Forward outputs, images, D probabilities and logits, BN buffers: of max(1, |ref|).
+    public static let forward: Float = 1e-4
+    /// Gradients of one D after its backward: of max|ref|.
+    public static let dGradient: Float = 1e-4
+    /// G gradients through Ds already moved by one Adam step: of max|ref|.
+    public static let gGradient: Float = 5e-3
+    /// Losses after one and after two training steps: relative.
+    public static let step0Loss: Float = 1e-4, step1Loss: Float = 1e-3
+
+    /// Checks of a training step's losses against `step<k>.<name>` references (those present).
+    public static func losses(_ losses: [(String, Float)], step: Int, io: SafeTensorsFile) throws -> [ParityCheck] {
+        try losses.compactMap { name, value in
+            let ref = "step\(step).\(name)"
+            guard io[ref] != nil else { return nil }
+            return ParityCheck(ref, Tensor(shape: [1], repeating: value), try io.tensor(ref),
+                               tolerance: step == 0 ? step0Loss : step1Loss, scale: .referenceMax)
+        }
+    }
+}
+
+extension Tensor {
+    /// Rank-0 and one-element tensors compared as [1] (fixtures store BN counters either way).
+    public func reshapedScalar() -> Tensor { count == 1 ? (try! reshaped([1])) : self }
+}
+
 /// Parity protocols by fixture kind (the io file's `kind` metadata: "v2", "v1s1", "v1s2").
 public enum ParityRunners {
     nonisolated(unsafe) public private(set) static var runners: [String: (String) throws -> [ParityCheck]] = [:]
