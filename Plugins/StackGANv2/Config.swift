@@ -17,6 +17,10 @@ public struct StackGANv2Config {
     public var lrG: Float = 2e-4, lrD: Float = 2e-4
     public var beta1: Float = 0.5, beta2: Float = 0.999
     public var emaDecay: Float = 0.999
+    /// Ramp the EMA decay up as min(decay, (1 + t)/(10 + t)) over the first updates (TensorFlow's
+    /// ExponentialMovingAverage with num_updates), so short runs' averages are not mostly the
+    /// initial weights. Off in the official configs.
+    public var emaWarmup = false
     /// The official code copies the EMA weights into the live G at every snapshot (SPEC §10.1).
     public var emaIntoLiveAtSnapshot = false
     /// Official orthogonal init; off only to build networks quickly (parameter counts).
@@ -84,6 +88,7 @@ extension StackGANv2Config {
         ConfigField("train.beta1", .number, 0.5, "Adam β1"),
         ConfigField("train.beta2", .number, 0.999, "Adam β2"),
         ConfigField("train.ema", .number, 0.999, "decay of the generator's parameter average"),
+        ConfigField("train.ema_warmup", .boolean, false, "ramp the EMA decay up as min(ema, (1+t)/(10+t)) (short runs; off in the official code)"),
         ConfigField("train.ema_into_live", .boolean, false, "official quirk: copy the average into the live G at every snapshot"),
         ConfigField("train.snapshot_every", .integer, 2000, "TRAIN.SNAPSHOT_INTERVAL (iterations)"),
     ]
@@ -112,6 +117,7 @@ extension StackGANv2Config {
         beta2 = try c.float("train.beta2")
         emaDecay = try c.float("train.ema")
         emaIntoLiveAtSnapshot = try c.bool("train.ema_into_live")
+        emaWarmup = try c.bool("train.ema_warmup")
         try validate()
     }
 }

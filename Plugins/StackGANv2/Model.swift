@@ -139,8 +139,14 @@ public final class StackGANv2Model: ZooModel {
         return losses
     }
 
+    /// avg ← decay·avg + (1 − decay)·θ; with `emaWarmup`, decay = min(ema, (1 + t)/(10 + t)) where t
+    /// counts the G updates so far (the G optimiser's step, restored with checkpoints).
     func updateAverage() {
-        let decay = config.emaDecay, rate = 1 - config.emaDecay
+        var decay = config.emaDecay
+        if config.emaWarmup, let t = optG.states.first??.step {
+            decay = min(decay, Float(1 + t) / Float(10 + t))
+        }
+        let rate = 1 - decay
         for (i, p) in netG.parameters().enumerated() {
             averageG[i].withUnsafeMutableBufferPointer { avg in
                 p.value.withUnsafeBufferPointer { w in

@@ -21,6 +21,7 @@ return {
     lr_g = 2e-4,
     lr_d = 2e-4,
     snapshot_every = 500,
+    ema_warmup = true,   -- a demo looks at its average after minutes, not after 2000 iterations
   },
   data = {
     kind = "captioned",
