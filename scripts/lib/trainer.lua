@@ -245,6 +245,7 @@ function Trainer:run(recipe)
     local parts = {}
     for i = 1, math.min(#names, 4) do parts[#parts + 1] = string.format("%s %.3f", names[i], losses[names[i]]) end
     local eta = (max_steps - self.step) * (now - start) / math.max(images / self.batch_size, 1)
+    if deadline then eta = math.min(eta, deadline - now) end
     local line = string.format("step %d/%d  epoch %d  %.2f img/s  ETA %s  %s", self.step, max_steps, self.epoch, rate,
       fmt_time(eta), table.concat(parts, "  "))
     if tty then io.stdout:write("\r\27[K", line); io.stdout:flush()
