@@ -169,6 +169,33 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testOwnedInputRowsPartitionEachPlane() {
+        // col2im zeroes each band's owned rows right before adding into them, bands last first: the
+        // owned rows must partition 0..<H, and no band after (larger y) may touch a row it owns.
+        for cs in Self.cases {
+            let g = cs.geometry
+            for (name, tiling) in Self.tilings(g) {
+                let tiles = g.tiles(tiling)
+                for b in 0..<g.batch {
+                    let bands = tiles.filter { $0.items.contains(b) }
+                    var next = 0
+                    for (t, tile) in bands.enumerated() {
+                        let owned = g.ownedInputRows(tile)
+                        XCTAssertEqual(owned.lowerBound, next, "\(cs), \(name)")
+                        next = owned.upperBound
+                        for later in bands[(t + 1)...] {
+                            let first = later.rows.lowerBound * g.stride - g.padding  // lowest input row it touches
+                            let last = (later.rows.upperBound - 1) * g.stride - g.padding + g.kernelH - 1
+                            XCTAssertTrue(owned.isEmpty || owned.upperBound <= first || owned.lowerBound > last,
+                                          "\(cs), \(name): a later band touches rows \(owned)")
+                        }
+                    }
+                    XCTAssertEqual(next, g.height, "\(cs), \(name)")
+                }
+            }
+        }
+    }
+
     func testDefaultTilingCutsALargePlaneIntoBands() throws {
         // 64×64 output with K = 288: the default plan uses row bands of one item; check them numerically
         // through the public API (and the bias gradient through the autograd op).

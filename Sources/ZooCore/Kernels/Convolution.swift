@@ -120,14 +120,14 @@ extension Tensor {
         let db = hasBias ? biasGradient(gy, g) : nil
         if let dw, tiles.isEmpty { dw.ptr.update(repeating: 0, count: dw.count) }
         let directInput = g.isPointwise && tiles.allSatisfy(\.isSingleItem)
-        if let dx, !directInput { zeroFill(dx.ptr, count: dx.count) }
         let maxCols = tiles.map(\.columns).max() ?? 0
         let colCount = directInput ? 0 : g.colRows * maxCols
         let gyCount = tiles.allSatisfy(\.isSingleItem) ? 0 : g.outChannels * maxCols
         withExtendedLifetime((x, w, gy)) {
             Scratch.withBuffers(colCount, gyCount) { col, gyTile in
                 // Last tile first: with row bands of one item, each input pixel then receives its
-                // col2im terms in ascending kernel-offset order, as a single whole-plane col2im would.
+                // col2im terms in ascending kernel-offset order, as a single whole-plane col2im would,
+                // and each band can zero the dx rows it is the first to touch (`ownedInputRows`).
                 for (t, tile) in tiles.enumerated().reversed() {
                     conv2dBackwardTile(x.ptr, w.ptr, g, gy.ptr, tile, accumulate: t != tiles.count - 1,
                                        col: col, gyTile: gyTile, dx: dx?.ptr, dw: dw?.ptr)

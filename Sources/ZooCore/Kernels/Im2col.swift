@@ -20,6 +20,17 @@ extension ConvGeometry {
         return (lo, max(lo, hi))
     }
 
+    /// The input rows whose dx a tile zero-initialises: [y₀·stride − padding, y₁·stride − padding)
+    /// clamped to the image, from row 0 for an item's first band and to row H for its last, so the
+    /// bands of one item partition 0..<H. Bands with larger y never touch a row below
+    /// y₁·stride − padding, so when an item's bands run last first, each band zeroes its rows just
+    /// before it is the first to add into them, and while they are still in cache.
+    func ownedInputRows(_ tile: ConvTile) -> Range<Int> {
+        let lo = tile.rows.lowerBound == 0 ? 0 : min(height, max(0, tile.rows.lowerBound * stride - padding))
+        let hi = tile.rows.upperBound == outH ? height : min(height, max(0, tile.rows.upperBound * stride - padding))
+        return lo..<max(lo, hi)
+    }
+
     /// Input row of output row y at kernel row i, or nil when it falls in the padding.
     @inline(__always)
     func inputRow(_ y: Int, _ i: Int) -> Int? {
@@ -78,14 +89,19 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ co
 }
 
 /// dx [B, C, H, W] += col2im(dcol tile [C·kH·kW, tile.columns]): every column entry added back to the
-/// pixel im2col copied it from. Per pixel the terms arrive in ascending (i, j) order. Threads split
-/// over channels, so no two threads write the same pixel.
+/// pixel im2col copied it from, after zeroing the tile's `ownedInputRows` of each of its planes.
+/// Per pixel the terms arrive in ascending (i, j) order. Threads split over channels, so no two
+/// threads write the same pixel. Tiles of one item must come last band first (see `ownedInputRows`).
 func col2imAccumulate(_ dcol: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ dx: UnsafeMutablePointer<Float>) {
     let n = tile.columns, ow = g.outW, s = g.stride
     let plane = g.height * g.width
     let kk = g.kernelH * g.kernelW
+    let owned = g.ownedInputRows(tile)
     parallelFor(g.channels, costPerItem: kk * n) { chans in
         for c in chans {
+            for b in tile.items {
+                (dx + (b * g.channels + c) * plane + owned.lowerBound * g.width).update(repeating: 0, count: owned.count * g.width)
+            }
             for i in 0..<g.kernelH {
                 for j in 0..<g.kernelW {
                     let (lo, hi) = g.validColumns(j)
@@ -145,14 +161,5 @@ func addBias(_ bias: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, 
             let d = y + (b * o + c) * plane + start, bv = bias[c]
             for k in 0..<len { d[k] += bv }
         }
-    }
-}
-
-/// Sets `count` Floats to zero, split across threads in 64 KiB blocks.
-func zeroFill(_ p: UnsafeMutablePointer<Float>, count: Int) {
-    let block = 16384
-    parallelFor((count + block - 1) / block, costPerItem: block) { r in
-        let lo = r.lowerBound * block, hi = min(count, r.upperBound * block)
-        (p + lo).update(repeating: 0, count: hi - lo)
     }
 }
