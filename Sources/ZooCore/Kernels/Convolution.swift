@@ -1,4 +1,4 @@
-// conv2d as im2col + one sgemm over the whole batch; backward via sgemm and col2im.
+// conv2d as im2col + sgemm over cache-sized tiles of output positions; backward via sgemm and col2im.
 
 /// Geometry of one 2-D convolution: input [B, C, H, W], kernel kH×kW, stride, zero padding.
 struct ConvGeometry: Equatable {
@@ -6,165 +6,184 @@ struct ConvGeometry: Equatable {
     var outChannels, kernelH, kernelW, stride, padding: Int
     var outH: Int { (height + 2 * padding - kernelH) / stride + 1 }
     var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
+    /// Output positions per item: P = H'·W'.
+    var outPlane: Int { outH * outW }
     /// im2col rows: C·kH·kW.
     var colRows: Int { channels * kernelH * kernelW }
     /// im2col columns: B·H'·W'.
     var colCols: Int { batch * outH * outW }
+    /// 1×1, stride 1, no padding: x[b] [C, H·W] already is item b's im2col matrix.
+    var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
 }
 
-/// col [C·kH·kW, B·H'·W'] from x [B, C, H, W]; row r = (c·kH + i)·kW + j, column (b·H' + y)·W' + x.
-func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ col: UnsafeMutablePointer<Float>) {
-    let oh = g.outH, ow = g.outW, n = g.colCols
-    let plane = g.height * g.width
-    parallelFor(g.colRows, costPerItem: n) { rows in
-        for r in rows {
-            let c = r / (g.kernelH * g.kernelW)
-            let i = (r / g.kernelW) % g.kernelH
-            let j = r % g.kernelW
-            let dstRow = col + r * n
-            for b in 0..<g.batch {
-                let src = x + (b * g.channels + c) * plane
-                for y in 0..<oh {
-                    let dst = dstRow + (b * oh + y) * ow
-                    let iy = y * g.stride - g.padding + i
-                    if iy < 0 || iy >= g.height {
-                        dst.update(repeating: 0, count: ow)
-                        continue
-                    }
-                    let srow = src + iy * g.width
-                    if g.stride == 1 {
-                        // ix = xo - padding + j: a shifted copy with zero borders.
-                        let shift = j - g.padding
-                        let lo = max(0, -shift), hi = min(ow, g.width - shift)
-                        if lo > 0 { dst.update(repeating: 0, count: min(lo, ow)) }
-                        if hi > lo { (dst + lo).update(from: srow + lo + shift, count: hi - lo) }
-                        if hi < ow { (dst + max(hi, 0)).update(repeating: 0, count: ow - max(hi, 0)) }
-                    } else {
-                        for xo in 0..<ow {
-                            let ix = xo * g.stride - g.padding + j
-                            dst[xo] = (ix >= 0 && ix < g.width) ? srow[ix] : 0
-                        }
-                    }
-                }
+/// A block of output positions: rows `rows` of batch items `items` (whole planes when it spans
+/// several items). Its im2col columns are (b − b₀, y − y₀, x) flattened.
+struct ConvTile: Equatable {
+    var items: Range<Int>
+    var rows: Range<Int>
+    var outW: Int
+    var columns: Int { items.count * rows.count * outW }
+    /// Offset of the tile inside one item's plane P (single-item tiles).
+    var planeOffset: Int { rows.lowerBound * outW }
+    /// One item: the GEMM can read and write that item's NCHW plane in place (leading dimension P).
+    var isSingleItem: Bool { items.count == 1 }
+}
+
+/// How conv2d cuts its output positions into tiles (tests shrink it to reach every path on small shapes).
+struct ConvTiling {
+    /// Bytes of im2col tile to aim for: small enough to stay in the last-level cache between im2col
+    /// and the GEMM that reads it (and to bound scratch memory), big enough for efficient GEMMs.
+    var targetBytes: Int
+    /// Fewest GEMM columns per tile (unless the whole batch has fewer), so the GEMMs stay efficient
+    /// and the weight matrix is not re-packed too often.
+    var minColumns: Int
+    static let `default` = ConvTiling(targetBytes: 4 << 20, minColumns: 1024)
+}
+
+extension ConvGeometry {
+    /// Tiles covering every output position in order (items, then rows). Large planes are cut into
+    /// row bands of one item; small planes are grouped a few whole items per tile.
+    func tiles(_ tiling: ConvTiling = .default) -> [ConvTile] {
+        let plane = outPlane
+        guard batch > 0, plane > 0 else { return [] }
+        let target = max(tiling.minColumns, tiling.targetBytes / (4 * max(colRows, 1)), 1)
+        if isPointwise && plane >= tiling.minColumns {
+            // No im2col buffer at all: one GEMM per item on x[b] itself.
+            return (0..<batch).map { ConvTile(items: $0..<$0 + 1, rows: 0..<outH, outW: outW) }
+        }
+        if plane >= target {
+            let bands = min(outH, (plane + target - 1) / target)
+            return (0..<batch).flatMap { b in
+                (0..<bands).map { t in ConvTile(items: b..<b + 1, rows: outH * t / bands..<outH * (t + 1) / bands, outW: outW) }
             }
         }
-    }
-}
-
-/// dx [B, C, H, W] = col2im(dcol): every column entry added back to the pixel it was copied from.
-/// Threads split over channels, so no two threads write the same pixel.
-func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, _ dx: UnsafeMutablePointer<Float>) {
-    let oh = g.outH, ow = g.outW, n = g.colCols
-    let plane = g.height * g.width
-    let kk = g.kernelH * g.kernelW
-    parallelFor(g.channels, costPerItem: kk * n) { chans in
-        for c in chans {
-            for b in 0..<g.batch { (dx + (b * g.channels + c) * plane).update(repeating: 0, count: plane) }
-            for i in 0..<g.kernelH {
-                for j in 0..<g.kernelW {
-                    let srcRow = col + ((c * g.kernelH + i) * g.kernelW + j) * n
-                    for b in 0..<g.batch {
-                        let dst = dx + (b * g.channels + c) * plane
-                        for y in 0..<oh {
-                            let iy = y * g.stride - g.padding + i
-                            if iy < 0 || iy >= g.height { continue }
-                            let s = srcRow + (b * oh + y) * ow
-                            let drow = dst + iy * g.width
-                            if g.stride == 1 {
-                                let shift = j - g.padding
-                                let lo = max(0, -shift), hi = min(ow, g.width - shift)
-                                if hi > lo { for xo in lo..<hi { drow[xo + shift] += s[xo] } }
-                            } else {
-                                for xo in 0..<ow {
-                                    let ix = xo * g.stride - g.padding + j
-                                    if ix >= 0 && ix < g.width { drow[ix] += s[xo] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// [O, B·P] (GEMM layout) ⇄ [B, O, P] (NCHW), with an optional per-channel bias on the way out.
-func gemmToNCHW(_ src: UnsafePointer<Float>, outChannels o: Int, batch: Int, plane: Int,
-                bias: UnsafePointer<Float>?, _ dst: UnsafeMutablePointer<Float>) {
-    parallelFor(batch * o, costPerItem: plane) { r in
-        for idx in r {
-            let b = idx / o, c = idx % o
-            let s = src + c * batch * plane + b * plane, d = dst + idx * plane
-            if let bias {
-                let bv = bias[c]
-                for k in 0..<plane { d[k] = s[k] + bv }
-            } else {
-                d.update(from: s, count: plane)
-            }
-        }
-    }
-}
-
-func nchwToGemm(_ src: UnsafePointer<Float>, outChannels o: Int, batch: Int, plane: Int, _ dst: UnsafeMutablePointer<Float>) {
-    parallelFor(batch * o, costPerItem: plane) { r in
-        for idx in r {
-            let b = idx / o, c = idx % o
-            (dst + c * batch * plane + b * plane).update(from: src + idx * plane, count: plane)
-        }
+        let perTile = max(1, target / plane)
+        let groups = (batch + perTile - 1) / perTile
+        return (0..<groups).map { t in ConvTile(items: batch * t / groups..<batch * (t + 1) / groups, rows: 0..<outH, outW: outW) }
     }
 }
 
 extension Tensor {
     /// y [B, O, H', W'] = conv(x [B, C, H, W], w [O, C, kH, kW]) (+ bias [O]).
-    static func conv2dKernel(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry) -> Tensor {
-        let k = g.colRows, n = g.colCols
-        let col = Tensor(uninitialized: [k, n])
-        im2col(x.ptr, g, col.ptr)
-        let y = Tensor(uninitialized: [g.outChannels, n])
-        sgemm(transA: false, transB: false, m: g.outChannels, n: n, k: k, a: w.ptr, lda: k, b: col.ptr, ldb: n,
-              c: y.ptr, ldc: n)
+    static func conv2dKernel(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
+                             tiling: ConvTiling = .default) -> Tensor {
         var out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
-        gemmToNCHW(y.ptr, outChannels: g.outChannels, batch: g.batch, plane: g.outH * g.outW,
-                   bias: bias?.ptr, out.ptr)
-        RoundingProbe.perturb(&out, reduction: k)
-        return withExtendedLifetime((x, w, bias, col, y)) { out }
+        let tiles = g.tiles(tiling)
+        let maxCols = tiles.map(\.columns).max() ?? 0
+        let colCount = g.isPointwise && tiles.allSatisfy(\.isSingleItem) ? 0 : g.colRows * maxCols
+        let gemmCount = tiles.allSatisfy(\.isSingleItem) ? 0 : g.outChannels * maxCols
+        withExtendedLifetime((x, w, bias)) {
+            Scratch.withBuffers(colCount, gemmCount) { col, yTile in
+                for tile in tiles {
+                    conv2dForwardTile(x.ptr, w.ptr, bias?.ptr, g, tile, col: col, yTile: yTile, out: out.ptr)
+                }
+            }
+        }
+        RoundingProbe.perturb(&out, reduction: g.colRows)
+        return out
+    }
+
+    /// One tile of the forward pass: col [K, N] (im2col), then y = W [O, K] · col, written straight
+    /// into out [B, O, P] for single-item tiles, else via yTile [O, N] and a permute.
+    private static func conv2dForwardTile(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                          _ bias: UnsafePointer<Float>?, _ g: ConvGeometry, _ tile: ConvTile,
+                                          col: UnsafeMutablePointer<Float>, yTile: UnsafeMutablePointer<Float>,
+                                          out: UnsafeMutablePointer<Float>) {
+        let k = g.colRows, n = tile.columns, o = g.outChannels, plane = g.outPlane
+        let (b, ldb) = tileColumns(x, g, tile, col: col)
+        if tile.isSingleItem {
+            let y = out + tile.items.lowerBound * o * plane + tile.planeOffset  // [O, N] inside out[b], ld P
+            sgemm(transA: false, transB: false, m: o, n: n, k: k, a: w, lda: k, b: b, ldb: ldb, c: y, ldc: plane)
+            if let bias { addBias(bias, g, tile, out) }
+        } else {
+            sgemm(transA: false, transB: false, m: o, n: n, k: k, a: w, lda: k, b: b, ldb: ldb, c: yTile, ldc: n)
+            gemmToNCHW(yTile, outChannels: o, items: tile.items, plane: plane, bias: bias, out)
+        }
+    }
+
+    /// The tile's im2col matrix [K, N] and its leading dimension: x[b] itself (ld P) for pointwise
+    /// single-item tiles, else im2col into `col` (ld N).
+    private static func tileColumns(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile,
+                                    col: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+        if g.isPointwise && tile.isSingleItem {
+            return (x + tile.items.lowerBound * g.channels * g.height * g.width + tile.planeOffset, g.outPlane)
+        }
+        im2col(x, g, tile, col)
+        return (UnsafePointer(col), tile.columns)
     }
 
     /// Gradients of conv2d: (dx, dw, db) for upstream gradient `gy` [B, O, H', W'].
     static func conv2dBackward(_ x: Tensor, _ w: Tensor, hasBias: Bool, _ g: ConvGeometry, _ gy: Tensor,
-                               needInput: Bool, needWeight: Bool) -> (Tensor?, Tensor?, Tensor?) {
-        let k = g.colRows, n = g.colCols, o = g.outChannels
-        let gyT = Tensor(uninitialized: [o, n])
-        nchwToGemm(gy.ptr, outChannels: o, batch: g.batch, plane: g.outH * g.outW, gyT.ptr)
-        var dw: Tensor?, db: Tensor?, dx: Tensor?
-        if needWeight {
-            let col = Tensor(uninitialized: [k, n])
-            im2col(x.ptr, g, col.ptr)
-            let dwT = Tensor(uninitialized: w.shape)
-            sgemm(transA: false, transB: true, m: o, n: k, k: n, a: gyT.ptr, lda: n, b: col.ptr, ldb: n,
-                  c: dwT.ptr, ldc: k)
-            dw = dwT
-            withExtendedLifetime(col) {}
-        }
-        if hasBias {
-            let b = Tensor(uninitialized: [o])
-            for c in 0..<o {
-                var acc = 0.0
-                let row = gyT.ptr + c * n
-                for i in 0..<n { acc += Double(row[i]) }
-                b.ptr[c] = Float(acc)
+                               needInput: Bool, needWeight: Bool, tiling: ConvTiling = .default) -> (Tensor?, Tensor?, Tensor?) {
+        let tiles = g.tiles(tiling)
+        let dw = needWeight ? Tensor(uninitialized: w.shape) : nil
+        let dx = needInput ? Tensor(uninitialized: [g.batch, g.channels, g.height, g.width]) : nil
+        let db = hasBias ? biasGradient(gy, g) : nil
+        if let dw, tiles.isEmpty { dw.ptr.update(repeating: 0, count: dw.count) }
+        let directInput = g.isPointwise && tiles.allSatisfy(\.isSingleItem)
+        let maxCols = tiles.map(\.columns).max() ?? 0
+        let colCount = directInput ? 0 : g.colRows * maxCols
+        let gyCount = tiles.allSatisfy(\.isSingleItem) ? 0 : g.outChannels * maxCols
+        withExtendedLifetime((x, w, gy)) {
+            Scratch.withBuffers(colCount, gyCount) { col, gyTile in
+                // Last tile first: with row bands of one item, each input pixel then receives its
+                // col2im terms in ascending kernel-offset order, as a single whole-plane col2im would,
+                // and each band can zero the dx rows it is the first to touch (`ownedInputRows`).
+                for (t, tile) in tiles.enumerated().reversed() {
+                    conv2dBackwardTile(x.ptr, w.ptr, g, gy.ptr, tile, accumulate: t != tiles.count - 1,
+                                       col: col, gyTile: gyTile, dx: dx?.ptr, dw: dw?.ptr)
+                }
             }
-            db = b
         }
-        if needInput {
-            let dcol = Tensor(uninitialized: [k, n])
-            sgemm(transA: true, transB: false, m: k, n: n, k: o, a: w.ptr, lda: k, b: gyT.ptr, ldb: n,
-                  c: dcol.ptr, ldc: n)
-            let d = Tensor(uninitialized: [g.batch, g.channels, g.height, g.width])
-            col2im(dcol.ptr, g, d.ptr)
-            dx = d
-            withExtendedLifetime(dcol) {}
+        return (dx, dw, db)
+    }
+
+    /// One tile of the backward pass, with gy tile G [O, N]:
+    /// dW (+)= G · colᵀ, then dcol [K, N] = Wᵀ · G (reusing `col`) and dx += col2im(dcol).
+    private static func conv2dBackwardTile(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ g: ConvGeometry,
+                                           _ gy: UnsafePointer<Float>, _ tile: ConvTile, accumulate: Bool,
+                                           col: UnsafeMutablePointer<Float>, gyTile: UnsafeMutablePointer<Float>,
+                                           dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+        let k = g.colRows, n = tile.columns, o = g.outChannels, plane = g.outPlane
+        let gTile: UnsafePointer<Float>, ldg: Int
+        if tile.isSingleItem {
+            (gTile, ldg) = (gy + tile.items.lowerBound * o * plane + tile.planeOffset, plane)
+        } else {
+            nchwToGemm(gy, outChannels: o, items: tile.items, plane: plane, gyTile)
+            (gTile, ldg) = (UnsafePointer(gyTile), n)
         }
-        return withExtendedLifetime((x, w, gy, gyT)) { (dx, dw, db) }
+        if let dw {
+            let (c, ldc) = tileColumns(x, g, tile, col: col)
+            sgemm(transA: false, transB: true, m: o, n: k, k: n, a: gTile, lda: ldg, b: c, ldb: ldc,
+                  beta: accumulate ? 1 : 0, c: dw, ldc: k)
+        }
+        guard let dx else { return }
+        if g.isPointwise && tile.isSingleItem {
+            // dx[b] [C, P] = Wᵀ · G directly: no col2im.
+            let d = dx + tile.items.lowerBound * g.channels * g.height * g.width + tile.planeOffset
+            sgemm(transA: true, transB: false, m: k, n: n, k: o, a: w, lda: k, b: gTile, ldb: ldg, c: d, ldc: plane)
+        } else {
+            sgemm(transA: true, transB: false, m: k, n: n, k: o, a: w, lda: k, b: gTile, ldb: ldg, c: col, ldc: n)
+            col2imAccumulate(col, g, tile, dx)
+        }
+    }
+
+    /// db [O] = Σ over batch and positions of gy [B, O, P], in Double, items then positions in order.
+    private static func biasGradient(_ gy: Tensor, _ g: ConvGeometry) -> Tensor {
+        let o = g.outChannels, plane = g.outPlane
+        let db = Tensor(uninitialized: [o])
+        withExtendedLifetime(gy) {
+            parallelFor(o, costPerItem: g.batch * plane) { chans in
+                for c in chans {
+                    var acc = 0.0
+                    for b in 0..<g.batch {
+                        let row = gy.ptr + (b * o + c) * plane
+                        for i in 0..<plane { acc += Double(row[i]) }
+                    }
+                    db.ptr[c] = Float(acc)
+                }
+            }
+        }
+        return db
     }
 }

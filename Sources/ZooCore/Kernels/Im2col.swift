@@ -1,0 +1,165 @@
+// Data movement for conv2d: im2col / col2im over one tile of output positions, and GEMM ⇄ NCHW layout.
+
+/// `n` split as ⌊n / d⌋ for any sign of n (d > 0); Swift's `/` truncates towards zero.
+@inline(__always)
+private func floorDiv(_ n: Int, _ d: Int) -> Int { n >= 0 ? n / d : -((-n + d - 1) / d) }
+
+extension ConvGeometry {
+    /// Kernel offsets of im2col row r = (c·kH + i)·kW + j.
+    @inline(__always)
+    func kernelIndex(_ r: Int) -> (c: Int, i: Int, j: Int) {
+        let kk = kernelH * kernelW
+        return (r / kk, (r % kk) / kernelW, r % kernelW)
+    }
+
+    /// Output columns x whose input column x·stride − padding + j lies inside the image: lo..<hi.
+    @inline(__always)
+    func validColumns(_ j: Int) -> (lo: Int, hi: Int) {
+        let lo = min(outW, max(0, -floorDiv(j - padding, stride)))  // ⌈(padding − j) / stride⌉ in 0...W'
+        let hi = min(outW, floorDiv(width - 1 + padding - j, stride) + 1)
+        return (lo, max(lo, hi))
+    }
+
+    /// The input rows whose dx a tile zero-initialises: [y₀·stride − padding, y₁·stride − padding)
+    /// clamped to the image, from row 0 for an item's first band and to row H for its last, so the
+    /// bands of one item partition 0..<H. Bands with larger y never touch a row below
+    /// y₁·stride − padding, so when an item's bands run last first, each band zeroes its rows just
+    /// before it is the first to add into them, and while they are still in cache.
+    func ownedInputRows(_ tile: ConvTile) -> Range<Int> {
+        let lo = tile.rows.lowerBound == 0 ? 0 : min(height, max(0, tile.rows.lowerBound * stride - padding))
+        let hi = tile.rows.upperBound == outH ? height : min(height, max(0, tile.rows.upperBound * stride - padding))
+        return lo..<max(lo, hi)
+    }
+
+    /// Input row of output row y at kernel row i, or nil when it falls in the padding.
+    @inline(__always)
+    func inputRow(_ y: Int, _ i: Int) -> Int? {
+        let iy = y * stride - padding + i
+        return iy >= 0 && iy < height ? iy : nil
+    }
+}
+
+/// dst[x] = src[x·stride] for x in 0..<count. Strides 1 and 2 get their own loops (a copy and an
+/// even-element load) so they vectorise; index arithmetic is unchecked (counts come from the geometry).
+@inline(__always)
+private func gatherRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int, stride: Int) {
+    switch stride {
+    case 1: dst.update(from: src, count: count)
+    case 2: for x in 0..<count { dst[x] = src[x &<< 1] }
+    default: for x in 0..<count { dst[x] = src[x &* stride] }
+    }
+}
+
+/// dst[x·stride] += src[x] for x in 0..<count (the transpose of `gatherRow`).
+@inline(__always)
+private func scatterAddRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int, stride: Int) {
+    switch stride {
+    case 1: for x in 0..<count { dst[x] += src[x] }
+    case 2: for x in 0..<count { dst[x &<< 1] += src[x] }
+    default: for x in 0..<count { dst[x &* stride] += src[x] }
+    }
+}
+
+/// col [C·kH·kW, tile.columns] from x [B, C, H, W]: row r = (c·kH + i)·kW + j, column
+/// ((b − b₀)·rows + (y − y₀))·W' + x for b in tile.items, y in tile.rows.
+func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ col: UnsafeMutablePointer<Float>) {
+    let n = tile.columns, ow = g.outW, s = g.stride
+    let plane = g.height * g.width
+    parallelFor(g.colRows, costPerItem: n) { rows in
+        for r in rows {
+            let (c, i, j) = g.kernelIndex(r)
+            let (lo, hi) = g.validColumns(j)
+            let shift = j - g.padding  // input column = x·stride + shift
+            var dst = col + r * n
+            for b in tile.items {
+                let src = x + (b * g.channels + c) * plane
+                for y in tile.rows {
+                    defer { dst += ow }
+                    guard let iy = g.inputRow(y, i) else {
+                        dst.update(repeating: 0, count: ow)
+                        continue
+                    }
+                    if lo > 0 { dst.update(repeating: 0, count: lo) }
+                    gatherRow(dst + lo, src + iy * g.width + lo * s + shift, count: hi - lo, stride: s)
+                    if hi < ow { (dst + hi).update(repeating: 0, count: ow - hi) }
+                }
+            }
+        }
+    }
+}
+
+/// dx [B, C, H, W] += col2im(dcol tile [C·kH·kW, tile.columns]): every column entry added back to the
+/// pixel im2col copied it from, after zeroing the tile's `ownedInputRows` of each of its planes.
+/// Per pixel the terms arrive in ascending (i, j) order. Threads split over channels, so no two
+/// threads write the same pixel. Tiles of one item must come last band first (see `ownedInputRows`).
+func col2imAccumulate(_ dcol: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ dx: UnsafeMutablePointer<Float>) {
+    let n = tile.columns, ow = g.outW, s = g.stride
+    let plane = g.height * g.width
+    let kk = g.kernelH * g.kernelW
+    let owned = g.ownedInputRows(tile)
+    parallelFor(g.channels, costPerItem: kk * n) { chans in
+        for c in chans {
+            for b in tile.items {
+                (dx + (b * g.channels + c) * plane + owned.lowerBound * g.width).update(repeating: 0, count: owned.count * g.width)
+            }
+            for i in 0..<g.kernelH {
+                for j in 0..<g.kernelW {
+                    let (lo, hi) = g.validColumns(j)
+                    let shift = j - g.padding
+                    var src = dcol + ((c * g.kernelH + i) * g.kernelW + j) * n
+                    for b in tile.items {
+                        let dst = dx + (b * g.channels + c) * plane
+                        for y in tile.rows {
+                            defer { src += ow }
+                            guard let iy = g.inputRow(y, i) else { continue }
+                            scatterAddRow(dst + iy * g.width + lo * s + shift, src + lo, count: hi - lo, stride: s)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// dst [B, O, P] (NCHW, items b₀..<b₁) from src [O, (b₁ − b₀)·P] (GEMM layout), plus bias [O] if given.
+func gemmToNCHW(_ src: UnsafePointer<Float>, outChannels o: Int, items: Range<Int>, plane: Int,
+                bias: UnsafePointer<Float>?, _ dst: UnsafeMutablePointer<Float>) {
+    let nb = items.count
+    parallelFor(nb * o, costPerItem: plane) { r in
+        for idx in r {
+            let b = idx / o, c = idx % o
+            let s = src + (c * nb + b) * plane, d = dst + ((items.lowerBound + b) * o + c) * plane
+            if let bias {
+                let bv = bias[c]
+                for k in 0..<plane { d[k] = s[k] + bv }
+            } else {
+                d.update(from: s, count: plane)
+            }
+        }
+    }
+}
+
+/// dst [O, (b₁ − b₀)·P] (GEMM layout) from src [B, O, P] (NCHW), items b₀..<b₁.
+func nchwToGemm(_ src: UnsafePointer<Float>, outChannels o: Int, items: Range<Int>, plane: Int,
+                _ dst: UnsafeMutablePointer<Float>) {
+    let nb = items.count
+    parallelFor(nb * o, costPerItem: plane) { r in
+        for idx in r {
+            let b = idx / o, c = idx % o
+            (dst + (c * nb + b) * plane).update(from: src + ((items.lowerBound + b) * o + c) * plane, count: plane)
+        }
+    }
+}
+
+/// y[b, o, rows] += bias[o] on a tile written straight into NCHW output [B, O, P].
+func addBias(_ bias: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ y: UnsafeMutablePointer<Float>) {
+    let o = g.outChannels, plane = g.outH * g.outW
+    let start = tile.rows.lowerBound * g.outW, len = tile.rows.count * g.outW
+    parallelFor(tile.items.count * o, costPerItem: len) { r in
+        for idx in r {
+            let b = tile.items.lowerBound + idx / o, c = idx % o
+            let d = y + (b * o + c) * plane + start, bv = bias[c]
+            for k in 0..<len { d[k] += bv }
+        }
+    }
+}
