@@ -1,6 +1,6 @@
 // Data movement for conv2d: im2col / col2im over one tile of output positions, and GEMM ⇄ NCHW layout.
 
-/// `n` split as ⌊n / d⌋ for any sign of n (d > 0); Swift's `/` truncates towards zero.
+/// ⌊n / d⌋ for any sign of n (d > 0); Swift's `/` truncates towards zero.
 @inline(__always)
 private func floorDiv(_ n: Int, _ d: Int) -> Int { n >= 0 ? n / d : -((-n + d - 1) / d) }
 
@@ -51,11 +51,20 @@ private func gatherRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
 }
 
 /// dst[x·stride] += src[x] for x in 0..<count (the transpose of `gatherRow`).
+/// Stride 2 adds (src[x], +0) to the pair (dst[2x], dst[2x + 1]) so the loop vectorises as one
+/// interleaved load/store; the odd lanes stay inside the span being written, and adding +0 changes
+/// no bit, because dx sums start from +0 and so never hold −0.
 @inline(__always)
 private func scatterAddRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int, stride: Int) {
     switch stride {
     case 1: for x in 0..<count { dst[x] += src[x] }
-    case 2: for x in 0..<count { dst[x &<< 1] += src[x] }
+    case 2:
+        guard count > 0 else { return }
+        for x in 0..<count &- 1 {
+            dst[x &<< 1] += src[x]
+            dst[x &<< 1 &+ 1] += 0
+        }
+        dst[(count &- 1) &<< 1] += src[count &- 1]
     default: for x in 0..<count { dst[x &* stride] += src[x] }
     }
 }
