@@ -1,4 +1,5 @@
 // The StackGAN-v2 model: networks, optimisers, the training iteration of SPEC §5.9, EMA, sampling.
+import Foundation
 import ZooCore
 
 /// G, one D per branch, one Adam each, and the generator's parameter average (EMA).
@@ -79,6 +80,15 @@ public final class StackGANv2Model: ZooModel {
         return (reals, try config.imageSizes.map { Variable(try need("wrong.\($0)")) }, Variable(try need("text")))
     }
 
+    /// Seconds per phase of the training steps so far (see ZooModel.phaseTimes).
+    public private(set) var phaseTimes: [String: Double] = [:]
+    private var phaseStart = DispatchTime.now()
+    private func endPhase(_ name: String) {
+        let now = DispatchTime.now()
+        phaseTimes[name, default: 0] += Double(now.uptimeNanoseconds - phaseStart.uptimeNanoseconds) * 1e-9
+        phaseStart = now
+    }
+
     /// Hooks for parity checks: called after each backward, before the optimiser step.
     public var afterBackward: ((_ network: String, _ module: Module) -> Void)?
 
@@ -89,7 +99,9 @@ public final class StackGANv2Model: ZooModel {
         let (z, eps) = noise(batch, batchSize: reals[0].shape[0])
         netG.train()
         for d in netsD { d.train() }
+        phaseStart = DispatchTime.now()
         let g = try netG(z: Variable(z), text: text, eps: eps.map { Variable($0) })
+        endPhase("g_forward")
         var losses: [(String, Float)] = []
         let muD = g.mu?.detach()
         for (i, (d, opt)) in zip(netsD, optsD).enumerated() {
@@ -100,6 +112,7 @@ public final class StackGANv2Model: ZooModel {
             opt.step()
             losses.append(("errD.\(i)", err.value.item))
         }
+        endPhase("d_steps")
         // G step: D parameters need no gradients here (the next D step zeroes them anyway).
         netG.zeroGrad()
         for d in netsD { d.requiresGrad(false) }
@@ -135,6 +148,7 @@ public final class StackGANv2Model: ZooModel {
         afterBackward?("G", netG)
         optG.step()
         updateAverage()
+        endPhase("g_step")
         losses.insert(("errG", total!.value.item), at: netsD.count)
         return losses
     }

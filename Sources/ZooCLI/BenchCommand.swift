@@ -4,13 +4,39 @@ import Foundation
 import ZooCore
 
 struct BenchCommand: ParsableCommand {
+    /// Runs one model workload in a child process (its own peak memory) and reads its JSON row.
+    func childRun(_ name: String) throws -> ModelBenchResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var args = ["bench", name, "--json", "--repeats", "\(repeats)", "--threads", "\(Threads.count)"]
+        if let batch { args += ["--batch", "\(batch)"] }
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let row = try JSONDecoder().decode([ModelBenchResult].self, from: data).first else {
+            throw ValidationError("the \(name) benchmark failed (exit \(p.terminationStatus))")
+        }
+        return row
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark workloads (release builds only give meaningful numbers).",
-        discussion: "Workloads: ops — conv2d forward and backward on the StackGAN GEMM shapes next to bare OpenBLAS sgemm.")
+        discussion: """
+            Workloads: ops — conv2d forward and backward on the StackGAN GEMM shapes next to bare OpenBLAS sgemm; \
+            \(ModelWorkload.all.map { "\($0.name) — \($0.summary) (batch \($0.batch))" }.joined(separator: "; ")); \
+            models — all of those. Model workloads run one per process when several are asked for, so each \
+            reports its own peak memory.
+            """)
 
     @Argument(help: "Workloads to run (default: ops).")
     var workloads: [String] = ["ops"]
+
+    @Option(name: .long, help: "Batch size for model workloads (default: the workload's).")
+    var batch: Int?
 
     @Option(name: .long, help: "Timed repetitions per measurement (median reported).")
     var repeats: Int = 5
@@ -26,7 +52,25 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try engine.apply()
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
-        for w in workloads {
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        let expanded = workloads.flatMap { $0 == "models" ? ModelWorkload.all.map(\.name) : [$0] }
+        let models = expanded.filter { name in ModelWorkload.all.contains { $0.name == name } }
+        if !models.isEmpty {
+            BuiltinPlugins.registerAll()
+            var rows: [ModelBenchResult] = []
+            for name in models {
+                let w = ModelWorkload.all.first { $0.name == name }!
+                if models.count == 1 { rows.append(try ModelBench.run(w, batch: batch ?? w.batch, repeats: repeats)) }
+                else { rows.append(try childRun(name)) }
+                if !json { FileHandle.standardError.write("  \(name) done\n".data(using: .utf8)!) }
+            }
+            if json { print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)) }
+            else {
+                print("bench: real networks on synthetic inputs, \(Threads.count) thread(s), median of \(repeats) after a warm-up")
+                print(ModelBench.table(rows))
+            }
+        }
+        for w in expanded where !models.contains(w) {
             switch w {
             case "ops":
                 GlobalRandom.seed(0)
@@ -44,7 +88,7 @@ struct BenchCommand: ParsableCommand {
                     print(OpsBench.table(rows))
                 }
             default:
-                throw ValidationError("unknown workload '\(w)' (known: ops)")
+                throw ValidationError("unknown workload '\(w)' (known: ops, models, \(ModelWorkload.all.map(\.name).joined(separator: ", ")))")
             }
         }
     }

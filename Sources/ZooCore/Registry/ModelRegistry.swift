@@ -33,6 +33,9 @@ public protocol ZooModel: AnyObject {
     /// One network's forward pass on named inputs (e.g. "G" with z, text, eps; "D0" with image,
     /// condition), returning named outputs; gradient recording follows the caller's grad mode.
     func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)]
+    /// Seconds spent in each phase of the training steps so far ("g_forward", "d_steps", "g_step"),
+    /// for `stackzoo bench`; empty for models that do not time their phases.
+    var phaseTimes: [String: Double] { get }
     /// Called when `Checkpoint.restore` has loaded the whole model (e.g. so a StackGAN-v1
     /// Stage-II no longer needs the Stage-I file its config names).
     func restoredFromCheckpoint()
@@ -46,6 +49,7 @@ extension ZooModel {
     public func stateTensors() -> [(String, Tensor)] { [] }
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
     public func restoredFromCheckpoint() {}
+    public var phaseTimes: [String: Double] { [:] }
     public func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)] {
         throw ZooError.unsupported("this model has no named forward passes")
     }

@@ -1,0 +1,95 @@
+// `stackzoo bench WORKLOAD`: the real networks on synthetic inputs — seconds per iteration,
+// images/s, GFLOP/s and % of peak, the phase split of a training step, and peak memory.
+import Foundation
+import ZooCore
+
+/// One benchmark workload (the cases of ../shared/reference/torch_bench.py).
+struct ModelWorkload {
+    var name: String
+    var summary: String
+    var model: String
+    var values: [String: Any]
+    var batch: Int
+    /// true: one full training iteration; false: a generator forward (sampling, eval mode).
+    var train: Bool
+
+    static let all: [ModelWorkload] = {
+        let birds: [String: Any] = [:]   // the stackgan-v2 defaults are birds_3stages
+        let uncond: [String: Any] = ["arch.conditional": false, "loss.uncond": 0.0, "loss.colour": 50.0]
+        let demo: [String: Any] = ["arch.gf": 16, "arch.df": 16, "arch.branches": 2, "arch.text": 384]
+        let v1: [String: Any] = ["arch.stage": 1, "arch.gf": 128, "arch.df": 64]
+        return [
+            ModelWorkload(name: "v2c_train", summary: "StackGAN-v2 conditional, birds config, train iteration", model: "stackgan-v2", values: birds, batch: 8, train: true),
+            ModelWorkload(name: "v2u_train", summary: "StackGAN-v2 unconditional, train iteration", model: "stackgan-v2", values: uncond, batch: 8, train: true),
+            ModelWorkload(name: "v1s1_train", summary: "StackGAN-v1 Stage-I (GF 128, DF 64), train iteration", model: "stackgan-v1", values: v1, batch: 64, train: true),
+            ModelWorkload(name: "v2c_gfwd", summary: "StackGAN-v2 conditional, birds config, generator forward", model: "stackgan-v2", values: birds, batch: 8, train: false),
+            ModelWorkload(name: "demo_train", summary: "demo config (v2 cond, GF 16, DF 16, 2 branches, text 384), train", model: "stackgan-v2", values: demo, batch: 16, train: true),
+        ]
+    }()
+}
+
+struct ModelBenchResult: Codable {
+    var workload: String
+    var batch: Int
+    var threads: Int
+    var secondsPerIteration: Double
+    var imagesPerSecond: Double
+    var gflopPerImage: Double
+    var gflops: Double
+    var percentOfPeak: Double
+    var phases: [String: Double]
+    var peakRSSMB: Double
+}
+
+enum ModelBench {
+    /// FP32 peak of the machine the table is about (2 Zen cores, 2 × 8-wide FMA × 2 GHz-class).
+    static let peakGFLOPs = 80.0
+
+    static func syntheticBatch(_ model: ZooModel, batch: Int, generator: inout RandomGenerator) -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for s in model.imageSizes {
+            out["real.\(s)"] = Tensor.uniform([batch, 3, s, s], low: -1, high: 1, generator: &generator)
+            if model.textDimension != nil { out["wrong.\(s)"] = Tensor.uniform([batch, 3, s, s], low: -1, high: 1, generator: &generator) }
+        }
+        if let t = model.textDimension { out["text"] = Tensor.randn([batch, t], generator: &generator) }
+        return out
+    }
+
+    static func run(_ w: ModelWorkload, batch: Int, repeats: Int) throws -> ModelBenchResult {
+        GlobalRandom.seed(0)
+        let model = try ModelRegistry.shared.make(w.model, values: w.values)
+        var g = RandomGenerator(seed: 1)
+        let data = syntheticBatch(model, batch: batch, generator: &g)
+        let condition = model.textDimension.map { Tensor.randn([batch, $0], generator: &g) }
+        func once() throws {
+            if w.train { _ = try model.trainStep(data) }
+            else { _ = try model.sample(SampleRequest(n: batch, seed: 3, condition: condition, useAverage: false)) }
+        }
+        // FLOPs of one iteration: forward GEMM FLOPs counted; a training step's backward costs
+        // about twice its forward (dX and dW), so train FLOPs ≈ 3 × the counted forward ones.
+        let (_, counted) = try FlopCounter.measure { try once() }
+        let flops = w.train ? 3 * counted : counted
+        let phasesBefore = model.phaseTimes
+        let seconds = try OpsBench.median(repeats) { try once() }
+        var phases: [String: Double] = [:]
+        for (k, v) in model.phaseTimes { phases[k] = (v - (phasesBefore[k] ?? 0)) / Double(repeats + 1) }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let gflops = flops / seconds * 1e-9
+        return ModelBenchResult(workload: w.name, batch: batch, threads: Threads.count, secondsPerIteration: seconds,
+                                imagesPerSecond: Double(batch) / seconds, gflopPerImage: flops / Double(batch) * 1e-9,
+                                gflops: gflops, percentOfPeak: 100 * gflops / peakGFLOPs, phases: phases,
+                                peakRSSMB: Double(usage.ru_maxrss) / 1024)
+    }
+
+    static func table(_ rows: [ModelBenchResult]) -> String {
+        func f(_ x: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", x) }
+        var lines = ["| workload | batch | s/iter | img/s | GFLOP/img | GFLOP/s | % peak | G fwd / D steps / G step (s) | peak RSS MB |",
+                     "|---|---|---|---|---|---|---|---|---|"]
+        for r in rows {
+            let split = r.phases.isEmpty ? "—" : ["g_forward", "d_steps", "g_step"].map { f(r.phases[$0] ?? 0) }.joined(separator: " / ")
+            lines.append("| \(r.workload) | \(r.batch) | \(f(r.secondsPerIteration, 3)) | \(f(r.imagesPerSecond)) | \(f(r.gflopPerImage, 1)) | \(f(r.gflops, 1)) | \(f(r.percentOfPeak, 0))% | \(split) | \(f(r.peakRSSMB, 0)) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
