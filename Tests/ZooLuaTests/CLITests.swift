@@ -3,22 +3,7 @@ import Foundation
 import XCTest
 
 final class CLITests: XCTestCase {
-    /// Runs the built `stackzoo` with `arguments` in the repository; returns (status, stdout, stderr).
-    func stackzoo(_ arguments: [String], cwd: String = repositoryRoot) throws -> (Int32, String, String) {
-        let binary = repositoryRoot + "/.build/debug/stackzoo"
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no debug build of stackzoo at \(binary)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func stackzoo(_ arguments: [String]) throws -> (Int32, String, String) { try runStackzoo(arguments) }
 
     func testRunPassesArgumentsAndReportsErrors() throws {
         let dir = try temporaryFolder(self)

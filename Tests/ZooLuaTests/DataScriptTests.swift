@@ -37,22 +37,7 @@ final class DataScriptTests: XCTestCase {
         XCTAssertTrue((skipped[2] as? String ?? "").hasSuffix("00001_1F603.png: not a PNG or JPEG image (first bytes: 6e 6f 74 20 61 6e 20 69)"))
     }
 
-    /// Runs the debug `stackzoo` in the repository; (status, stdout, stderr).
-    func stackzoo(_ arguments: [String]) throws -> (Int32, String, String) {
-        let binary = repositoryRoot + "/.build/debug/stackzoo"
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no debug build of stackzoo at \(binary)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func stackzoo(_ arguments: [String]) throws -> (Int32, String, String) { try runStackzoo(arguments) }
 
     func testDataCheckCommand() throws {
         let dir = try temporaryFolder(self)

@@ -41,3 +41,38 @@ func write(_ text: String, to path: String) throws {
     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
+
+/// Runs the debug `stackzoo` (built by `swift build --build-tests`) and returns (status, stdout,
+/// stderr). `interruptAfter` sends SIGINT after that many seconds; a run that outlives `timeout`
+/// is terminated, so a hang fails the test instead of the suite.
+func runStackzoo(_ arguments: [String], cwd: String = repositoryRoot, environment: [String: String] = [:],
+                 interruptAfter: TimeInterval? = nil, timeout: TimeInterval = 300) throws -> (Int32, String, String) {
+    let binary = repositoryRoot + "/.build/debug/stackzoo"
+    guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no debug build of stackzoo at \(binary)") }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = arguments
+    p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    defer { watchdog.cancel() }
+    if let interruptAfter {
+        Thread.sleep(forTimeInterval: interruptAfter)
+        kill(p.processIdentifier, SIGINT)
+    }
+    // Read stderr on another thread so neither pipe can fill up and block the child.
+    final class Collected: @unchecked Sendable { var data = Data() }
+    let errData = Collected()
+    let done = DispatchSemaphore(value: 0)
+    let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }
+    reader.start()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    done.wait()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.data, as: UTF8.self))
+}

@@ -31,33 +31,13 @@ final class TrainingTests: XCTestCase {
             """, to: dir + "/tiny.lua")
     }
 
-    /// Runs the debug stackzoo in the repository; returns (status, stdout + stderr).
+    /// Runs the debug stackzoo in the test folder with the repository's plugins and scripts;
+    /// returns (status, stdout + stderr).
     @discardableResult
     func stackzoo(_ args: [String], interruptAfter: TimeInterval? = nil) throws -> (Int32, String) {
-        let binary = repositoryRoot + "/.build/debug/stackzoo"
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no debug build of stackzoo") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args + ["--threads", "1"]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["STACKZOO_HOME"] = repositoryRoot
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        // A run that never ends fails the test instead of hanging the suite.
-        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
-        defer { watchdog.cancel() }
-        if let interruptAfter {
-            Thread.sleep(forTimeInterval: interruptAfter)
-            kill(p.processIdentifier, SIGINT)
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (s, out, err) = try runStackzoo(args + ["--threads", "1"], cwd: dir, environment: ["STACKZOO_HOME": repositoryRoot],
+                                            interruptAfter: interruptAfter)
+        return (s, out + err)
     }
 
     func weights(_ checkpoint: String) throws -> [Any?] {
