@@ -14,7 +14,8 @@ struct SampleCommand: ParsableCommand {
             scripts/interpolate.lua (spherical interpolation of z, then between two conditions) or \
             scripts/sweep.lua (one condition, many z), or your own. Writes OUT for the largest branch \
             and OUT-<size>.png for every branch. Image k's noise depends only on --seed and k, so the \
-            same seed gives the same images whatever --n. Eval-mode batch norm and the EMA weights by default.
+            same seed gives the same images whatever --n. Eval-mode batch norm and the EMA weights by default \
+            (--live for the last trained weights, --train-bn for batch statistics).
             """)
 
     @Argument(help: "A StackZoo checkpoint (.safetensors).")
@@ -47,8 +48,15 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "The sampling loop (a Lua script).")
     var loop: String?
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "Use the generator's parameter average (EMA) where the checkpoint has one (--no-ema: the live weights).")
-    var ema = true
+    /// Which generator weights to sample with.
+    enum Weights: String, EnumerableFlag {
+        case ema, live
+        static func help(for value: Weights) -> ArgumentHelp? {
+            value == .ema ? "The generator's parameter average, where the checkpoint has one (default)." : "The live (last trained) weights."
+        }
+    }
+
+    @Flag var weights: Weights = .ema
 
     @Flag(name: .customLong("train-bn"), help: "Batch norm with batch statistics instead of running statistics.")
     var trainBN = false
@@ -60,7 +68,7 @@ struct SampleCommand: ParsableCommand {
         guard n >= 1, nrow >= 1, seed >= 0, caption >= 0 else { throw ValidationError("--n and --nrow must be at least 1, --seed and --caption at least 0") }
         let lua = try Project.luaState()
         var options: [String: Any] = ["checkpoint": checkpoint, "caption": caption, "n": n, "seed": seed, "nrow": nrow,
-                                      "out": out, "ema": ema, "eval": !trainBN]
+                                      "out": out, "ema": weights == .ema, "eval": !trainBN]
         guard embeddings == nil || captions == nil else { throw ValidationError("give --embeddings or --captions, not both") }
         if let embeddings { options["embeddings"] = embeddings }
         if let captions { options["captions"] = captions }
