@@ -43,10 +43,10 @@ func write(_ text: String, to path: String) throws {
 }
 
 /// Runs the debug `stackzoo` (built by `swift build --build-tests`) and returns (status, stdout,
-/// stderr). `interruptAfter` sends SIGINT after that many seconds; a run that outlives `timeout`
-/// is terminated, so a hang fails the test instead of the suite.
+/// stderr). `interruptWhen` is polled every 0.1 s and SIGINT is sent once it returns true; a run
+/// that outlives `timeout` is terminated, so a hang fails the test instead of the suite.
 func runStackzoo(_ arguments: [String], cwd: String = repositoryRoot, environment: [String: String] = [:],
-                 interruptAfter: TimeInterval? = nil, timeout: TimeInterval = 300) throws -> (Int32, String, String) {
+                 interruptWhen: (() -> Bool)? = nil, timeout: TimeInterval = 300) throws -> (Int32, String, String) {
     let binary = repositoryRoot + "/.build/debug/stackzoo"
     guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no debug build of stackzoo at \(binary)") }
     let p = Process()
@@ -61,9 +61,9 @@ func runStackzoo(_ arguments: [String], cwd: String = repositoryRoot, environmen
     let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     defer { watchdog.cancel() }
-    if let interruptAfter {
-        Thread.sleep(forTimeInterval: interruptAfter)
-        kill(p.processIdentifier, SIGINT)
+    if let interruptWhen {
+        while p.isRunning && !interruptWhen() { Thread.sleep(forTimeInterval: 0.1) }
+        if p.isRunning { kill(p.processIdentifier, SIGINT) }
     }
     // Read stderr on another thread so neither pipe can fill up and block the child.
     final class Collected: @unchecked Sendable { var data = Data() }

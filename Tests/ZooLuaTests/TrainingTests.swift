@@ -34,9 +34,9 @@ final class TrainingTests: XCTestCase {
     /// Runs the debug stackzoo in the test folder with the repository's plugins and scripts;
     /// returns (status, stdout + stderr).
     @discardableResult
-    func stackzoo(_ args: [String], interruptAfter: TimeInterval? = nil) throws -> (Int32, String) {
+    func stackzoo(_ args: [String], interruptWhen: (() -> Bool)? = nil) throws -> (Int32, String) {
         let (s, out, err) = try runStackzoo(args + ["--threads", "1"], cwd: dir, environment: ["STACKZOO_HOME": repositoryRoot],
-                                            interruptAfter: interruptAfter)
+                                            interruptWhen: interruptWhen)
         return (s, out + err)
     }
 
@@ -132,7 +132,11 @@ final class TrainingTests: XCTestCase {
     }
 
     func testInterruptWritesACheckpointAndExitsCleanly() throws {
-        let (s, out) = try stackzoo(["train", "tiny.lua", "--out", "runs/int", "--set", "train.epochs=100000"], interruptAfter: 4)
+        // Interrupt once training is under way (its handler is installed before the first step).
+        let log = dir + "/runs/int/log.jsonl"
+        let (s, out) = try stackzoo(["train", "tiny.lua", "--out", "runs/int", "--set", "train.epochs=100000"]) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count >= 2
+        }
         XCTAssertEqual(s, 0, out)
         XCTAssertTrue(out.contains("stopped: interrupted at step"), out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/runs/int/checkpoints/final.safetensors"), out)
