@@ -224,7 +224,7 @@ public final class StackGANv2Model: ZooModel {
 
     // MARK: - Forward passes by name
 
-    /// "G": inputs z [B, Z] (and text [B, T], eps [B, condition] when conditional) → img<s> per
+    /// "G": inputs z [B, Z] (and text [B, T], optionally eps [B, condition], when conditional) → img<s> per
     /// branch, mu, logvar, c_code. "D<k>": image [B, 3, s, s] (and condition [B, condition]) →
     /// cond_logit, cond_prob (conditional), uncond_logit, uncond_prob [B]. Modes stay as they are.
     public func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)] {
@@ -233,7 +233,10 @@ public final class StackGANv2Model: ZooModel {
             return Variable(t)
         }
         if network == "G" {
-            let g = try netG(z: try need("z"), text: config.conditional ? try need("text") : nil, eps: config.conditional ? try need("eps") : nil)
+            // The CA noise ε is optional: without it, it is drawn from the global generator.
+            let z = try need("z")
+            let eps = config.conditional ? Variable(inputs["eps"] ?? Tensor.randn([z.shape[0], config.embeddingDim])) : nil
+            let g = try netG(z: z, text: config.conditional ? try need("text") : nil, eps: eps)
             var out = zip(config.imageSizes, g.images).map { ("img\($0.0)", $0.1.value) }
             for (n, v) in [("mu", g.mu), ("logvar", g.logvar), ("c_code", g.cCode)] { if let v { out.append((n, v.value)) } }
             return out

@@ -115,6 +115,8 @@ final class StackGANv2LuaTests: XCTestCase {
             check(d.cond_prob, io["eval.D1.fake.cond_prob"])
             check(d.uncond_logit, io["eval.D1.fake.uncond_logit"])
             assert(not pcall(m.forward, m, "D7", {}))
+            local drawn = m:forward("G", { z = io["in.z"], text = io["in.text"] })   -- ε drawn when not given
+            assert(drawn.img64:size(1) == 2 and (drawn.c_code - g.c_code):pow(2):sum():item() > 0)
             return worst
             """)
         XCTAssertLessThan(r.first as? Double ?? 1, 1e-8)
