@@ -31,4 +31,21 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(s3, 0)
         XCTAssertTrue(err3.contains("unknown key 'arch.nzz' for model 'dcgan' (did you mean 'arch.nz'?)"), err3)
     }
+
+    func testBenchRunsTheRealNetworksAndTheOpsTable() throws {
+        let (s, out, err) = try stackzoo(["bench", "demo_train", "--batch", "2", "--repeats", "1", "--json", "--threads", "1"])
+        XCTAssertEqual(s, 0, err)
+        let rows = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]]
+        let row = try XCTUnwrap(rows?.first)
+        XCTAssertEqual(row["workload"] as? String, "demo_train")
+        // The demo config's FLOPs per image, as PyTorch's counter gives them (3.9 GFLOP).
+        XCTAssertEqual(row["gflopPerImage"] as? Double ?? 0, 3.93, accuracy: 0.01)
+        XCTAssertEqual((row["phases"] as? [String: Double])?.keys.sorted(), ["d_steps", "g_forward", "g_step"])
+        let (s2, out2, _) = try stackzoo(["bench", "ops", "--filter", "img3", "--repeats", "1", "--threads", "1"])
+        XCTAssertEqual(s2, 0)
+        XCTAssertTrue(out2.contains("| v2G.img3_conv16->3@256x256_b1 | 3 | 65536 | 144 |"), out2)
+        let (s3, _, err3) = try stackzoo(["bench", "nope"])
+        XCTAssertNotEqual(s3, 0)
+        XCTAssertTrue(err3.contains("unknown workload 'nope'"), err3)
+    }
 }
