@@ -145,21 +145,7 @@ public final class LuaState {
         push(function)
         lua_rawget(L, -2)
         guard lua_type(L, -1) == LUA_TFUNCTION else { throw ScriptError(message: "zoo.\(function) is not a function") }
-        for a in arguments {
-            switch a {
-            case let s as String: push(s)
-            case let i as Int: push(i)
-            case let d as Double: push(d)
-            case let b as Bool: push(b)
-            case let list as [String]:
-                lua_createtable(L, Int32(list.count), 0)
-                for (k, s) in list.enumerated() {
-                    push(s)
-                    lua_rawseti(L, -2, lua_Integer(k + 1))
-                }
-            default: pushNil()
-            }
-        }
+        for a in arguments { pushValue(a) }
         let base = lua_gettop(L) - Int32(arguments.count)
         try pcall(nargs: Int32(arguments.count), nresults: LUA_MULTRET)
         return (base..<lua_gettop(L) + 1).map { toSwift($0) }
