@@ -9,17 +9,8 @@ enum StackGANv1Parity {
 
     /// The fixture config (JSON with the official YAML names) as a StackGANv1Config (PyTorch flavour).
     static func config(from io: SafeTensorsFile, path: String, stage: Int) throws -> StackGANv1Config {
-        guard let text = io.metadata["config"], let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            throw ZooError.format(path: path, message: "no JSON 'config' in the metadata")
-        }
-        func int(_ k: String) throws -> Int {
-            guard let v = json[k] as? Int else { throw ZooError.format(path: path, message: "config field '\(k)' missing or not an integer") }
-            return v
-        }
-        func float(_ k: String) throws -> Float {
-            guard let v = (json[k] as? NSNumber)?.floatValue else { throw ZooError.format(path: path, message: "config field '\(k)' missing or not a number") }
-            return v
-        }
+        let json = try ParityConfig(io, path: path)
+        let int = json.int, float = json.float
         var c = StackGANv1Config(stage: stage, flavour: .pytorch)
         c.gfDim = try int("gf_dim"); c.dfDim = try int("df_dim"); c.zDim = try int("z_dim")
         c.conditionDim = try int("condition_dim"); c.textDim = try int("text_dim"); c.rNum = try int("r_num")

@@ -9,23 +9,13 @@ enum StackGANv2Parity {
 
     /// The fixture config (JSON with the official YAML names) as a StackGANv2Config.
     static func config(from io: SafeTensorsFile, path: String) throws -> StackGANv2Config {
-        guard let text = io.metadata["config"], let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            throw ZooError.format(path: path, message: "no JSON 'config' in the metadata")
-        }
-        func int(_ k: String) throws -> Int {
-            guard let v = json[k] as? Int else { throw ZooError.format(path: path, message: "config field '\(k)' missing or not an integer") }
-            return v
-        }
-        func float(_ k: String) throws -> Float {
-            guard let v = (json[k] as? NSNumber)?.floatValue else { throw ZooError.format(path: path, message: "config field '\(k)' missing or not a number") }
-            return v
-        }
+        let json = try ParityConfig(io, path: path)
+        let int = json.int, float = json.float
         var c = StackGANv2Config()
         c.gfDim = try int("gf_dim"); c.dfDim = try int("df_dim"); c.zDim = try int("z_dim")
         c.embeddingDim = try int("embedding_dim"); c.textDim = try int("text_dim"); c.rNum = try int("r_num")
         c.branchNum = try int("branch_num")
-        guard let cond = json["b_condition"] as? Bool else { throw ZooError.format(path: path, message: "config field 'b_condition' missing") }
-        c.conditional = cond
+        c.conditional = try json.bool("b_condition")
         c.klCoeff = try float("kl_coeff"); c.uncondLoss = try float("uncond_loss"); c.colorLoss = try float("color_loss")
         c.lrG = try float("lr_g"); c.lrD = try float("lr_d"); c.emaDecay = try float("ema_decay")
         c.initialize = false

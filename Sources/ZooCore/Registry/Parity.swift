@@ -101,6 +101,37 @@ public enum ParityTolerance {
     }
 }
 
+/// The `config` JSON of a parity fixture's io file (the official YAML names), with typed reads
+/// whose errors name the file and the field.
+public struct ParityConfig {
+    let json: [String: Any]
+    let path: String
+
+    public init(_ io: SafeTensorsFile, path: String) throws {
+        guard let text = io.metadata["config"],
+              let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw ZooError.format(path: path, message: "no JSON 'config' in the metadata")
+        }
+        self.json = json
+        self.path = path
+    }
+
+    public func int(_ k: String) throws -> Int {
+        guard let v = json[k] as? Int else { throw ZooError.format(path: path, message: "config field '\(k)' missing or not an integer") }
+        return v
+    }
+
+    public func float(_ k: String) throws -> Float {
+        guard let v = (json[k] as? NSNumber)?.floatValue else { throw ZooError.format(path: path, message: "config field '\(k)' missing or not a number") }
+        return v
+    }
+
+    public func bool(_ k: String) throws -> Bool {
+        guard let v = json[k] as? Bool else { throw ZooError.format(path: path, message: "config field '\(k)' missing or not a boolean") }
+        return v
+    }
+}
+
 extension Tensor {
     /// Rank-0 and one-element tensors compared as [1] (fixtures store BN counters either way).
     public func reshapedScalar() -> Tensor { count == 1 ? (try! reshaped([1])) : self }
