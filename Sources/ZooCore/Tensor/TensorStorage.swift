@@ -9,7 +9,7 @@ public final class TensorStorage {
     init(uninitializedCount count: Int) {
         _ = allocatorConfigured
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferCache.allocate(max(count, 1) * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -24,5 +24,5 @@ public final class TensorStorage {
         return s
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { BufferCache.release(UnsafeMutableRawPointer(pointer), max(count, 1) * MemoryLayout<Float>.stride) }
 }
