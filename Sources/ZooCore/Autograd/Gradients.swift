@@ -70,12 +70,12 @@ enum Gradients {
         case .upsampleNearest(let scale):
             return [g.downsampledSum(scale)]
 
-        case .batchNorm(let xhat, let invstd, let gamma, let training):
-            let shape = xhat.shape
+        case .batchNorm(let x, let mean, let invstd, let gamma, let training):
+            let shape = x.shape
             let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
             let dx: Tensor? = need(0) ? Tensor(uninitialized: shape) : nil
-            let (dgamma, dbeta) = withExtendedLifetime((g, xhat)) {
-                batchNormBackward(g.ptr, xhat: xhat.ptr, batch: b, channels: c, spatial: s,
+            let (dgamma, dbeta) = withExtendedLifetime((g, x)) {
+                batchNormBackward(g.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean,
                                   invstd: invstd, gamma: gamma, training: training, dx: dx?.ptr)
             }
             guard gamma != nil else { return [dx] }

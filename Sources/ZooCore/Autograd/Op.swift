@@ -27,8 +27,9 @@ enum OpRecord {
     case linear(x: Tensor, w: Tensor, hasBias: Bool, inShape: [Int])
     case conv2d(x: Tensor, w: Tensor, hasBias: Bool, geometry: ConvGeometry)
     case upsampleNearest(scale: Int)
-    /// x̂ = (x − mean)·invstd; γ as used in the forward (nil when not affine).
-    case batchNorm(xhat: Tensor, invstd: [Float], gamma: [Float]?, training: Bool)
+    /// The input x and the per-channel mean and invstd it was normalised with (x̂ = (x − mean)·invstd
+    /// is recomputed in the backward); γ as used in the forward (nil when not affine).
+    case batchNorm(x: Tensor, mean: [Float], invstd: [Float], gamma: [Float]?, training: Bool)
     case relu(x: Tensor)
     case leakyRelu(x: Tensor, slope: Float)
     case sigmoid(out: Tensor)

@@ -43,14 +43,14 @@ extension Variable {
                 invstd[i] = 1 / (runningVar.ptr[i] + eps).squareRoot()
             }
         }
-        let xhat = Tensor(uninitialized: shape)
         let out = Tensor(uninitialized: shape)
         batchNormApply(value.ptr, batch: b, channels: c, spatial: s, mean: mean, invstd: invstd,
-                       gamma: weight?.value.ptr, beta: bias?.value.ptr, xhat: xhat.ptr, out: out.ptr)
+                       gamma: weight?.value.ptr, beta: bias?.value.ptr, out: out.ptr)
         let gamma = weight.map { $0.value.scalars }
         let inputs = [self] + [weight, bias].compactMap { $0 }
+        // The record keeps x (alive anyway as this op's input) rather than a normalised copy.
         let result = withExtendedLifetime((value, weight, bias)) {
-            Variable.result(out, inputs, .batchNorm(xhat: xhat, invstd: invstd, gamma: gamma, training: training))
+            Variable.result(out, inputs, .batchNorm(x: value, mean: mean, invstd: invstd, gamma: gamma, training: training))
         }
         return (result, stats)
     }

@@ -33,30 +33,28 @@ func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spa
 }
 
 /// out = x·α + β per channel with α = invstd·γ and β = bias − mean·α (PyTorch's CPU transform,
-/// whose rounding the parity fixtures follow), and x̂ = (x − mean)·invstd for the backward.
+/// whose rounding the parity fixtures follow).
 func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                     mean: [Float], invstd: [Float], gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?,
-                    xhat: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+                    out: UnsafeMutablePointer<Float>) {
     let alpha = (0..<channels).map { invstd[$0] * (gamma?[$0] ?? 1) }
     let shift = (0..<channels).map { (beta?[$0] ?? 0) - mean[$0] * alpha[$0] }
     parallelFor(batch * channels, costPerItem: spatial) { r in
         for idx in r {
             let c = idx % channels
-            let m = mean[c], s = invstd[c], a = alpha[c], b = shift[c]
-            let p = x + idx * spatial, h = xhat + idx * spatial, o = out + idx * spatial
-            for i in 0..<spatial {
-                h[i] = (p[i] - m) * s
-                o[i] = p[i] * a + b
-            }
+            let a = alpha[c], b = shift[c]
+            let p = x + idx * spatial, o = out + idx * spatial
+            for i in 0..<spatial { o[i] = p[i] * a + b }
         }
     }
 }
 
-/// Backward of batch norm. Training mode (batch statistics):
-///   dx = γ·invstd/n · (n·g − Σg − x̂·Σ(g·x̂));  eval mode (running statistics): dx = γ·invstd·g.
+/// Backward of batch norm, with x̂ = (x − mean)·invstd recomputed from the input x:
+/// training mode (batch statistics): dx = γ·invstd/n · (n·g − Σg − x̂·Σ(g·x̂));
+/// eval mode (running statistics): dx = γ·invstd·g.
 /// Returns (dx, dγ = Σ g·x̂, dβ = Σ g) with per-channel sums over batch and space.
-func batchNormBackward(_ g: UnsafePointer<Float>, xhat: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                       invstd: [Float], gamma: [Float]?, training: Bool,
+func batchNormBackward(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                       mean: [Float], invstd: [Float], gamma: [Float]?, training: Bool,
                        dx: UnsafeMutablePointer<Float>?) -> (dgamma: [Float], dbeta: [Float]) {
     var dgamma = [Float](repeating: 0, count: channels)
     var dbeta = [Float](repeating: 0, count: channels)
@@ -65,12 +63,13 @@ func batchNormBackward(_ g: UnsafePointer<Float>, xhat: UnsafePointer<Float>, ba
         dbeta.withUnsafeMutableBufferPointer { dbp in
             parallelFor(channels, costPerItem: 3 * batch * spatial) { r in
                 for c in r {
+                    let m = mean[c], s = invstd[c]
                     var sg = 0.0, sgx = 0.0
                     for b in 0..<batch {
                         let off = (b * channels + c) * spatial
                         for i in 0..<spatial {
                             sg += Double(g[off + i])
-                            sgx += Double(g[off + i]) * Double(xhat[off + i])
+                            sgx += Double(g[off + i]) * Double((x[off + i] - m) * s)
                         }
                     }
                     dg[c] = Float(sgx)
@@ -83,7 +82,7 @@ func batchNormBackward(_ g: UnsafePointer<Float>, xhat: UnsafePointer<Float>, ba
                         for b in 0..<batch {
                             let off = (b * channels + c) * spatial
                             for i in 0..<spatial {
-                                dx[off + i] = scale * (g[off + i] - meanG - xhat[off + i] * meanGX)
+                                dx[off + i] = scale * (g[off + i] - meanG - (x[off + i] - m) * s * meanGX)
                             }
                         }
                     } else {
