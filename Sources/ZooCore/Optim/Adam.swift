@@ -38,7 +38,9 @@ public final class Adam {
     public func step() {
         for (i, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
+            // Taken out of `states` while updated, so its moment tensors are uniquely held (no copy).
             var st = states[i] ?? AdamState(step: 0, expAvg: Tensor(zeros: p.shape), expAvgSq: Tensor(zeros: p.shape))
+            states[i] = nil
             st.step += 1
             let t = Double(st.step)
             let bc1 = 1 - Foundation.pow(Double(beta1), t)
@@ -47,18 +49,20 @@ public final class Adam {
             let b1 = beta1, b2 = beta2, e = eps, wd = weightDecay
             let bc2 = Float(bc2Sqrt)
             let n = p.value.count
-            st.expAvg.withUnsafeMutableBufferPointer { m in
-                st.expAvgSq.withUnsafeMutableBufferPointer { v in
-                    p.value.withUnsafeMutableBufferPointer { w in
-                        grad.withUnsafeBufferPointer { g in
-                            for j in 0..<n {
-                                let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
-                                m[j] += (gj - m[j]) * (1 - b1)
-                                v[j] = b2 * v[j] + (1 - b2) * gj * gj
-                                let denom = v[j].squareRoot() / bc2 + e
-                                w[j] -= stepSize * m[j] / denom
-                            }
-                        }
+            st.expAvg.makeUnique()
+            st.expAvgSq.makeUnique()
+            p.value.makeUnique()
+            let (m, v, w) = (st.expAvg.ptr, st.expAvgSq.ptr, p.value.ptr)
+            withExtendedLifetime((grad, st, p)) {
+                let g = grad.ptr
+                // Memory-bound: split across threads; each element's arithmetic is as torch's.
+                parallelFor(n, costPerItem: 4) { r in
+                    for j in r {
+                        let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
+                        m[j] += (gj - m[j]) * (1 - b1)
+                        v[j] = b2 * v[j] + (1 - b2) * gj * gj
+                        let denom = v[j].squareRoot() / bc2 + e
+                        w[j] -= stepSize * m[j] / denom
                     }
                 }
             }
