@@ -3,7 +3,9 @@ internal import CBLAS
 
 /// C[m×n] = alpha · op(A) · op(B) + beta · C, row-major, with leading dimensions.
 /// `transA`: op(A) = Aᵀ where A is stored k×m; otherwise A is m×k. Same for B (n×k vs k×n).
-@inline(__always)
+/// Large products are split across the engine's threads along the longer side of C (each share
+/// one single-threaded OpenBLAS call on its block of rows or columns); every element of C is the
+/// same dot product whichever way it is split.
 func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -13,6 +15,33 @@ func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
+    // Blocks of 16 rows or columns (the Zen kernel's unroll) per share, at least 64 of them.
+    let splitColumns = n >= m
+    let blocks = ((splitColumns ? n : m) + 15) / 16
+    let shares = parallelShares(work: m * n * k / 64, maxShares: blocks / 4)
+    guard shares > 1 else {
+        gemmCall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    parallelRegion(shares) { s in
+        let lo = min(blocks * s / shares * 16, splitColumns ? n : m)
+        let hi = min(blocks * (s + 1) / shares * 16, splitColumns ? n : m)
+        guard lo < hi else { return }
+        if splitColumns {
+            // Columns lo..<hi of C and of op(B).
+            gemmCall(transA, transB, m, hi - lo, k, alpha, a, lda, b + (transB ? lo * ldb : lo), ldb, beta, c + lo, ldc)
+        } else {
+            // Rows lo..<hi of C and of op(A).
+            gemmCall(transA, transB, hi - lo, n, k, alpha, a + (transA ? lo : lo * lda), lda, b, ldb, beta, c + lo * ldc, ldc)
+        }
+    }
+}
+
+/// One OpenBLAS call (single-threaded: see Threads).
+@inline(__always)
+private func gemmCall(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
@@ -31,6 +60,10 @@ public enum BLAS {
 /// in place, with R's diagonal signs folded in so that Q is unique (Q·diag(sign(r_ii))),
 /// as torch.nn.init.orthogonal_ does. Returns false when LAPACK reports a failure.
 func orthonormalColumns(_ a: inout [Double], m: Int, n: Int) -> Bool {
+    Threads.withBLASThreads { orthonormalColumnsSerial(&a, m: m, n: n) }
+}
+
+private func orthonormalColumnsSerial(_ a: inout [Double], m: Int, n: Int) -> Bool {
     var m32 = Int32(m), n32 = Int32(n), lda = Int32(m), info: Int32 = 0
     var tau = [Double](repeating: 0, count: n)
     var lwork: Int32 = -1

@@ -124,7 +124,12 @@ final class ConvolutionTests: XCTestCase {
                 assertClose(one[1], ref.dx, "\(label): dx")
                 assertClose(one[2], ref.dw, "\(label): dw")
                 if cs.bias { assertClose(one[3], ref.db, "\(label): db") } else { XCTAssertNil(one[3], label) }
-                for k in 0..<4 { XCTAssertTrue(one[k] == two[k], "\(label): output \(k) differs between 1 and 2 threads") }
+                // Two threads split GEMMs and tiles differently (BLAS edge kernels, per-thread dW
+                // partial sums): equal to float32 rounding.
+                for k in 0..<4 {
+                    guard let a = one[k], let b = two[k] else { XCTAssertTrue(one[k] == nil && two[k] == nil, label); continue }
+                    ZooTestSupport.assertClose(b, a, tol: 1e-5, "\(label): output \(k), 2 threads vs 1")
+                }
             }
         }
     }

@@ -41,25 +41,38 @@ struct ConvTiling {
 }
 
 extension ConvGeometry {
-    /// Tiles covering every output position in order (items, then rows). Large planes are cut into
-    /// row bands of one item; small planes are grouped a few whole items per tile.
-    func tiles(_ tiling: ConvTiling = .default) -> [ConvTile] {
-        let plane = outPlane
+    /// Tiles covering every output position of `items` (default: all) in order (items, then rows).
+    /// Large planes are cut into row bands of one item; small planes are grouped a few whole items per tile.
+    func tiles(_ tiling: ConvTiling = .default, items: Range<Int>? = nil) -> [ConvTile] {
+        let items = items ?? 0..<batch
+        let plane = outPlane, batch = items.count, first = items.lowerBound
         guard batch > 0, plane > 0 else { return [] }
         let target = max(tiling.minColumns, tiling.targetBytes / (4 * max(colRows, 1)), 1)
         if isPointwise && plane >= tiling.minColumns {
             // No im2col buffer at all: one GEMM per item on x[b] itself.
-            return (0..<batch).map { ConvTile(items: $0..<$0 + 1, rows: 0..<outH, outW: outW) }
+            return items.map { ConvTile(items: $0..<$0 + 1, rows: 0..<outH, outW: outW) }
         }
         if plane >= target {
             let bands = min(outH, (plane + target - 1) / target)
-            return (0..<batch).flatMap { b in
+            return items.flatMap { b in
                 (0..<bands).map { t in ConvTile(items: b..<b + 1, rows: outH * t / bands..<outH * (t + 1) / bands, outW: outW) }
             }
         }
         let perTile = max(1, target / plane)
         let groups = (batch + perTile - 1) / perTile
-        return (0..<groups).map { t in ConvTile(items: batch * t / groups..<batch * (t + 1) / groups, rows: 0..<outH, outW: outW) }
+        return (0..<groups).map { t in
+            ConvTile(items: first + batch * t / groups..<first + batch * (t + 1) / groups, rows: 0..<outH, outW: outW)
+        }
+    }
+
+    /// The tiles as one list per thread, each holding whole items (so no two threads write one
+    /// item's dx), when every thread gets at least `minColumns` GEMM columns and, for a backward
+    /// pass, its own dW partial sum is small (`weightFloats` ≤ 4M); otherwise a single list, whose
+    /// kernels then split each GEMM, im2col and col2im across the threads instead.
+    func threadTiles(_ tiling: ConvTiling, weightFloats: Int = 0) -> [[ConvTile]] {
+        let shares = parallelShares(work: colCols * colRows * outChannels, maxShares: batch)
+        guard shares > 1, colCols >= shares * tiling.minColumns, weightFloats <= 4 << 20 else { return [tiles(tiling)] }
+        return (0..<shares).map { s in tiles(tiling, items: batch * s / shares..<batch * (s + 1) / shares) }
     }
 }
 
@@ -68,14 +81,17 @@ extension Tensor {
     static func conv2dKernel(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
                              tiling: ConvTiling = .default) -> Tensor {
         var out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
-        let tiles = g.tiles(tiling)
+        let shares = g.threadTiles(tiling)
+        let tiles = shares.flatMap { $0 }
         let maxCols = tiles.map(\.columns).max() ?? 0
         let colCount = g.isPointwise && tiles.allSatisfy(\.isSingleItem) ? 0 : g.colRows * maxCols
         let gemmCount = tiles.allSatisfy(\.isSingleItem) ? 0 : g.outChannels * maxCols
         withExtendedLifetime((x, w, bias)) {
-            Scratch.withBuffers(colCount, gemmCount) { col, yTile in
-                for tile in tiles {
-                    conv2dForwardTile(x.ptr, w.ptr, bias?.ptr, g, tile, col: col, yTile: yTile, out: out.ptr)
+            parallelRegion(shares.count) { s in
+                Scratch.withBuffers(colCount, gemmCount) { col, yTile in
+                    for tile in shares[s] {
+                        conv2dForwardTile(x.ptr, w.ptr, bias?.ptr, g, tile, col: col, yTile: yTile, out: out.ptr)
+                    }
                 }
             }
         }
@@ -115,7 +131,8 @@ extension Tensor {
     /// Gradients of conv2d: (dx, dw, db) for upstream gradient `gy` [B, O, H', W'].
     static func conv2dBackward(_ x: Tensor, _ w: Tensor, hasBias: Bool, _ g: ConvGeometry, _ gy: Tensor,
                                needInput: Bool, needWeight: Bool, tiling: ConvTiling = .default) -> (Tensor?, Tensor?, Tensor?) {
-        let tiles = g.tiles(tiling)
+        let shares = g.threadTiles(tiling, weightFloats: needWeight ? w.count : 0)
+        let tiles = shares.flatMap { $0 }
         let dw = needWeight ? Tensor(uninitialized: w.shape) : nil
         let dx = needInput ? Tensor(uninitialized: [g.batch, g.channels, g.height, g.width]) : nil
         let db = hasBias ? biasGradient(gy, g) : nil
@@ -124,14 +141,28 @@ extension Tensor {
         let maxCols = tiles.map(\.columns).max() ?? 0
         let colCount = directInput ? 0 : g.colRows * maxCols
         let gyCount = tiles.allSatisfy(\.isSingleItem) ? 0 : g.outChannels * maxCols
+        // Shares after the first sum their dW into a buffer of their own, added to dw at the end.
+        let partialCount = needWeight ? (shares.count - 1) * w.count : 0
         withExtendedLifetime((x, w, gy)) {
-            Scratch.withBuffers(colCount, gyCount) { col, gyTile in
-                // Last tile first: with row bands of one item, each input pixel then receives its
-                // col2im terms in ascending kernel-offset order, as a single whole-plane col2im would,
-                // and each band can zero the dx rows it is the first to touch (`ownedInputRows`).
-                for (t, tile) in tiles.enumerated().reversed() {
-                    conv2dBackwardTile(x.ptr, w.ptr, g, gy.ptr, tile, accumulate: t != tiles.count - 1,
-                                       col: col, gyTile: gyTile, dx: dx?.ptr, dw: dw?.ptr)
+            Scratch.withBuffer(partialCount) { partials in
+                parallelRegion(shares.count) { s in
+                    let dwShare = dw == nil || s == 0 ? dw?.ptr : partials + (s - 1) * w.count
+                    Scratch.withBuffers(colCount, gyCount) { col, gyTile in
+                        // Last tile first: with row bands of one item, each input pixel then receives its
+                        // col2im terms in ascending kernel-offset order, as a single whole-plane col2im would,
+                        // and each band can zero the dx rows it is the first to touch (`ownedInputRows`).
+                        let list = shares[s]
+                        for (t, tile) in list.enumerated().reversed() {
+                            conv2dBackwardTile(x.ptr, w.ptr, g, gy.ptr, tile, accumulate: t != list.count - 1,
+                                               col: col, gyTile: gyTile, dx: dx?.ptr, dw: dwShare)
+                        }
+                    }
+                }
+                if let dw, shares.count > 1 {
+                    let total = dw.ptr, n = w.count, extra = shares.count - 1
+                    parallelFor(n, costPerItem: extra) { r in
+                        for p in 0..<extra { let src = partials + p * n; for i in r { total[i] += src[i] } }
+                    }
                 }
             }
         }
