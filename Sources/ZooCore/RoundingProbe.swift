@@ -1,9 +1,11 @@
 // Perturbation analysis: optional rounding-sized noise on GEMM-backed op outputs, to measure how
 // much a computation's result depends on float32 summation order (parity checks calibrate with it).
 
-/// When `relativeNoise` > 0, every conv2d and linear output y = Σₖ aₖbₖ (K terms) is multiplied by
-/// (1 + δ), δ uniform in ±relativeNoise·√K: the typical size of the difference between two
-/// float32 summation orders of a length-K dot product (another BLAS, oneDNN's direct conv).
+/// When `relativeNoise` > 0, every conv2d and linear output y = Σₖ aₖbₖ (K terms), and the input
+/// and weight gradients of their backward passes (K = the length of those reductions), is
+/// multiplied by (1 + δ), δ uniform in ±relativeNoise·√K: the typical size of the difference
+/// between two float32 summation orders of a length-K dot product (another BLAS or CPU kernel,
+/// oneDNN's direct conv).
 /// Drawn from `generator`. Off (0) by default.
 public enum RoundingProbe {
     nonisolated(unsafe) public static var relativeNoise: Float = 0
@@ -11,6 +13,12 @@ public enum RoundingProbe {
 
     /// One float32 ulp relative to the value (2⁻²³).
     public static let ulp: Float = 1.0 / 8_388_608
+
+    @inline(__always)
+    static func perturb(_ t: inout Tensor?, reduction k: Int) {
+        guard relativeNoise > 0, t != nil else { return }
+        perturb(&t!, reduction: k)
+    }
 
     @inline(__always)
     static func perturb(_ t: inout Tensor, reduction k: Int) {

@@ -226,8 +226,10 @@ final class StackGANv2CheckpointTests: XCTestCase {
         let cond = Tensor.randn([4, 32])
         let four = try m.sample(SampleRequest(n: 4, seed: 7, condition: cond))
         let two = try m.sample(SampleRequest(n: 2, seed: 7, condition: try cond.reshaped([4, 32]).rows(0..<2)))
-        for ((_, a), (_, b)) in zip(four, two) {
-            XCTAssertEqual(try a.rows(0..<2), b)
+        // The same noise per image; the GEMMs may round differently for another batch width
+        // (BLAS edge kernels), so equal to float32 rounding rather than bit for bit.
+        for ((name, a), (_, b)) in zip(four, two) {
+            assertClose(try a.rows(0..<2), b, tol: 1e-5, name)
         }
         XCTAssertThrowsError(try m.sample(SampleRequest(n: 2, seed: 1))) { XCTAssertTrue("\($0)".contains("sampling needs text embeddings [2, 32]")) }
     }

@@ -56,15 +56,19 @@ enum Gradients {
             let outF = w.shape[0], inF = w.shape[1]
             let rows = x.count / max(inF, 1)
             let g2 = try g.reshaped([rows, outF]), x2 = try x.reshaped([rows, inF])
-            let dx = need(0) ? try Tensor.matmulKernel(g2, w).reshaped(inShape) : nil
-            let dw = need(1) ? Tensor.matmulKernel(g2, x2, transA: true) : nil
+            var dx = need(0) ? try Tensor.matmulKernel(g2, w).reshaped(inShape) : nil
+            var dw = need(1) ? Tensor.matmulKernel(g2, x2, transA: true) : nil
+            RoundingProbe.perturb(&dx, reduction: outF)
+            RoundingProbe.perturb(&dw, reduction: rows)
             var grads: [Tensor?] = [dx, dw]
             if hasBias { grads.append(need(2) ? try g2.sum(toShape: [1, outF]).reshaped([outF]) : nil) }
             return grads
 
         case .conv2d(let x, let w, let hasBias, let geometry):
-            let (dx, dw, db) = Tensor.conv2dBackward(x, w, hasBias: hasBias && need(2), geometry, g,
+            var (dx, dw, db) = Tensor.conv2dBackward(x, w, hasBias: hasBias && need(2), geometry, g,
                                                       needInput: need(0), needWeight: need(1))
+            RoundingProbe.perturb(&dx, reduction: geometry.outChannels * geometry.kernelH * geometry.kernelW)
+            RoundingProbe.perturb(&dw, reduction: geometry.colCols)
             return hasBias ? [dx, dw, db] : [dx, dw]
 
         case .upsampleNearest(let scale):
