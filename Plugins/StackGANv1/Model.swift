@@ -237,6 +237,10 @@ public final class StackGANv1Model: ZooModel {
     /// adversarial terms conditioned on the detached μ (PyTorch), plus kl·KL.
     /// Batch: `real.64` (Stage-I) or `real.256` (Stage-II) [B, 3, s, s] in [-1, 1], `text` [B, T];
     /// optional `wrong.<s>` (TF flavour), `z`, `eps`, `eps_stage1`.
+    /// Seconds per phase of the training steps so far (see ZooModel.phaseTimes).
+    public var phaseTimes: [String: Double] { clock.times }
+    private var clock = PhaseClock()
+
     public func trainStep(_ batch: [String: Tensor]) throws -> [(String, Float)] {
         try checkStage1()
         let s = config.imageSize
@@ -256,14 +260,17 @@ public final class StackGANv1Model: ZooModel {
         }
         let n = noise(batch, batchSize: b)
         setTrainingModes()
+        clock.begin()
         let g = try generate(text: text, z: Variable(n.z), eps: Variable(n.eps), epsStage1: n.epsStage1.map { Variable($0) })
         let c = dCondition(g, text: text)
+        clock.end("g_forward")
 
         netD.zeroGrad()
         let (errD, dParts) = try discriminatorLoss(real: real, wrong: wrong, fake: g.image.detach(), condition: c)
         try errD.backward()
         afterBackward?("D0", netD)
         optD.step()
+        clock.end("d_steps")
 
         // G step through the updated D (its parameters need no gradients here).
         optG.zeroGrad()
@@ -277,6 +284,7 @@ public final class StackGANv1Model: ZooModel {
         try errG.backward()
         afterBackward?("G", netG)
         optG.step()
+        clock.end("g_step")
         return [("errD", errD.value.item), ("errG", errG.value.item)] + dParts
             + [("g_adv", adv.value.item), ("g_kl", kl.value.item)]
     }

@@ -81,13 +81,8 @@ public final class StackGANv2Model: ZooModel {
     }
 
     /// Seconds per phase of the training steps so far (see ZooModel.phaseTimes).
-    public private(set) var phaseTimes: [String: Double] = [:]
-    private var phaseStart = DispatchTime.now()
-    private func endPhase(_ name: String) {
-        let now = DispatchTime.now()
-        phaseTimes[name, default: 0] += Double(now.uptimeNanoseconds - phaseStart.uptimeNanoseconds) * 1e-9
-        phaseStart = now
-    }
+    public var phaseTimes: [String: Double] { clock.times }
+    private var clock = PhaseClock()
 
     /// Hooks for parity checks: called after each backward, before the optimiser step.
     public var afterBackward: ((_ network: String, _ module: Module) -> Void)?
@@ -99,9 +94,9 @@ public final class StackGANv2Model: ZooModel {
         let (z, eps) = noise(batch, batchSize: reals[0].shape[0])
         netG.train()
         for d in netsD { d.train() }
-        phaseStart = DispatchTime.now()
+        clock.begin()
         let g = try netG(z: Variable(z), text: text, eps: eps.map { Variable($0) })
-        endPhase("g_forward")
+        clock.end("g_forward")
         var losses: [(String, Float)] = []
         let muD = g.mu?.detach()
         for (i, (d, opt)) in zip(netsD, optsD).enumerated() {
@@ -112,7 +107,7 @@ public final class StackGANv2Model: ZooModel {
             opt.step()
             losses.append(("errD.\(i)", err.value.item))
         }
-        endPhase("d_steps")
+        clock.end("d_steps")
         // G step: D parameters need no gradients here (the next D step zeroes them anyway).
         netG.zeroGrad()
         for d in netsD { d.requiresGrad(false) }
@@ -148,7 +143,7 @@ public final class StackGANv2Model: ZooModel {
         afterBackward?("G", netG)
         optG.step()
         updateAverage()
-        endPhase("g_step")
+        clock.end("g_step")
         losses.insert(("errG", total!.value.item), at: netsD.count)
         return losses
     }

@@ -39,7 +39,10 @@ struct ModelBenchResult: Codable {
     var sgemmPeakGFLOPs: Double
     var percentOfPeak: Double
     var phases: [String: Double]
+    /// Peak resident memory while the iterations ran (the high-water mark is reset after the
+    /// model is built, as torch_bench.py's peak_rss_run_mb), and while building the model.
     var peakRSSMB: Double
+    var buildPeakRSSMB: Double
 }
 
 enum ModelBench {
@@ -61,12 +64,28 @@ enum ModelBench {
         return out
     }
 
+    /// A /proc/self/status field in MB (VmHWM: peak resident memory), or 0 where there is none.
+    static func statusMB(_ field: String) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+
+    /// Resets the peak-resident-memory mark to the current resident size (Linux ≥ 4.0).
+    static func resetPeakRSS() -> Bool {
+        FileManager.default.isWritableFile(atPath: "/proc/self/clear_refs")
+            && (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
+    }
+
     static func run(_ w: ModelWorkload, batch: Int, repeats: Int) throws -> ModelBenchResult {
         GlobalRandom.seed(0)
         let model = try ModelRegistry.shared.make(w.model, values: w.values)
         var g = RandomGenerator(seed: 1)
         let data = syntheticBatch(model, batch: batch, generator: &g)
         let condition = model.textDimension.map { Tensor.randn([batch, $0], generator: &g) }
+        let buildPeak = statusMB("VmHWM")
+        let reset = resetPeakRSS()
         func once() throws {
             if w.train { _ = try model.trainStep(data) }
             else { _ = try model.sample(SampleRequest(n: batch, seed: 3, condition: condition, useAverage: false)) }
@@ -79,22 +98,21 @@ enum ModelBench {
         let seconds = try OpsBench.median(repeats) { try once() }
         var phases: [String: Double] = [:]
         for (k, v) in model.phaseTimes { phases[k] = (v - (phasesBefore[k] ?? 0)) / Double(repeats + 1) }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let runPeak = statusMB("VmHWM")
         let gflops = flops / seconds * 1e-9
         return ModelBenchResult(workload: w.name, batch: batch, threads: Threads.count, secondsPerIteration: seconds,
                                 imagesPerSecond: Double(batch) / seconds, gflopPerImage: flops / Double(batch) * 1e-9,
                                 gflops: gflops, sgemmPeakGFLOPs: peakGFLOPs, percentOfPeak: 100 * gflops / peakGFLOPs, phases: phases,
-                                peakRSSMB: Double(usage.ru_maxrss) / 1024)
+                                peakRSSMB: reset ? runPeak : max(runPeak, buildPeak), buildPeakRSSMB: buildPeak)
     }
 
     static func table(_ rows: [ModelBenchResult]) -> String {
         func f(_ x: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", x) }
-        var lines = ["| workload | batch | s/iter | img/s | GFLOP/img | GFLOP/s | % of sgemm peak | G fwd / D steps / G step (s) | peak RSS MB |",
+        var lines = ["| workload | batch | s/iter | img/s | GFLOP/img | GFLOP/s | % of sgemm peak | G fwd / D steps / G step (s) | peak RSS MB run (build) |",
                      "|---|---|---|---|---|---|---|---|---|"]
         for r in rows {
             let split = r.phases.isEmpty ? "—" : ["g_forward", "d_steps", "g_step"].map { f(r.phases[$0] ?? 0) }.joined(separator: " / ")
-            lines.append("| \(r.workload) | \(r.batch) | \(f(r.secondsPerIteration, 3)) | \(f(r.imagesPerSecond)) | \(f(r.gflopPerImage, 1)) | \(f(r.gflops, 1)) | \(f(r.percentOfPeak, 0))% | \(split) | \(f(r.peakRSSMB, 0)) |")
+            lines.append("| \(r.workload) | \(r.batch) | \(f(r.secondsPerIteration, 3)) | \(f(r.imagesPerSecond)) | \(f(r.gflopPerImage, 1)) | \(f(r.gflops, 1)) | \(f(r.percentOfPeak, 0))% | \(split) | \(f(r.peakRSSMB, 0)) (\(f(r.buildPeakRSSMB, 0))) |")
         }
         if let p = rows.first?.sgemmPeakGFLOPs { lines.append("\nsgemm peak (2048³, same threads): \(f(p, 1)) GFLOP/s") }
         return lines.joined(separator: "\n")
