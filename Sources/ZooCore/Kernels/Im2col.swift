@@ -39,6 +39,70 @@ extension ConvGeometry {
     }
 }
 
+extension ConvGeometry {
+    /// Stride 1 with output rows as wide as the input rows (padding (kW − 1)/2): a block of output
+    /// rows at kernel offset (i, j) reads one contiguous run of input, shifted by j − padding.
+    var isSameWidthStride1: Bool { stride == 1 && outW == width }
+
+    /// Output rows of `rows` whose input row y + i − padding lies inside the image.
+    @inline(__always)
+    func validRows(_ rows: Range<Int>, i: Int) -> Range<Int> {
+        let a = max(rows.lowerBound, padding - i), b = min(rows.upperBound, height + padding - i)
+        return a < b ? a..<b : rows.lowerBound..<rows.lowerBound
+    }
+}
+
+/// im2col of one (c, i, j) row over output rows `rows` of one item, for `isSameWidthStride1`:
+/// the valid rows are one shifted copy of the input plane's run of rows; entries that fall into
+/// the horizontal padding (wrapped into a neighbouring row, or outside the plane) are then zeroed,
+/// as are rows in the vertical padding.
+@inline(__always)
+private func shiftedBlockCopy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ g: ConvGeometry,
+                              _ rows: Range<Int>, i: Int, shift: Int, lo: Int, hi: Int) {
+    let w = g.width, plane = g.height * w
+    let valid = g.validRows(rows, i: i)
+    dst.update(repeating: 0, count: (valid.lowerBound - rows.lowerBound) * w)
+    let d = dst + (valid.lowerBound - rows.lowerBound) * w
+    let count = valid.count * w
+    let start = (valid.lowerBound + i - g.padding) * w + shift
+    let first = min(count, max(0, -start)), last = max(first, min(count, plane - start))
+    d.update(repeating: 0, count: first)
+    (d + first).update(from: src + start + first, count: last - first)
+    (d + last).update(repeating: 0, count: count - last)
+    if lo > 0 || hi < w {
+        for row in 0..<valid.count {
+            let p = d + row * w
+            for x in 0..<lo { p[x] = 0 }
+            for x in hi..<w { p[x] = 0 }
+        }
+    }
+    (d + count).update(repeating: 0, count: (rows.upperBound - valid.upperBound) * w)
+}
+
+/// The col2im counterpart of `shiftedBlockCopy`: zeroes the dcol entries that fall into the
+/// horizontal padding, then adds the valid rows' run into the plane in one pass. The zeroed
+/// entries add +0 to a neighbouring row's edge pixel of the same plane, which changes no bit
+/// (dx sums start from +0 and so never hold −0), and nothing outside the plane is touched.
+@inline(__always)
+private func shiftedBlockAdd(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                             _ rows: Range<Int>, i: Int, shift: Int, lo: Int, hi: Int) {
+    let w = g.width, plane = g.height * w
+    let valid = g.validRows(rows, i: i)
+    let s = src + (valid.lowerBound - rows.lowerBound) * w
+    if lo > 0 || hi < w {
+        for row in 0..<valid.count {
+            let p = s + row * w
+            for x in 0..<lo { p[x] = 0 }
+            for x in hi..<w { p[x] = 0 }
+        }
+    }
+    let count = valid.count * w
+    let start = (valid.lowerBound + i - g.padding) * w + shift
+    let first = min(count, max(0, -start)), last = max(first, min(count, plane - start))
+    let d = dst + start
+    for k in first..<last { d[k] += s[k] }
+}
+
 /// dst[x] = src[x·stride] for x in 0..<count. Strides 1 and 2 get their own loops (a copy and an
 /// even-element load) so they vectorise; index arithmetic is unchecked (counts come from the geometry).
 @inline(__always)
@@ -82,6 +146,11 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ co
             var dst = col + r * n
             for b in tile.items {
                 let src = x + (b * g.channels + c) * plane
+                if g.isSameWidthStride1 {
+                    shiftedBlockCopy(dst, src, g, tile.rows, i: i, shift: shift, lo: lo, hi: hi)
+                    dst += tile.rows.count * ow
+                    continue
+                }
                 for y in tile.rows {
                     defer { dst += ow }
                     guard let iy = g.inputRow(y, i) else {
@@ -98,10 +167,10 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ co
 }
 
 /// dx [B, C, H, W] += col2im(dcol tile [C·kH·kW, tile.columns]): every column entry added back to the
-/// pixel im2col copied it from, after zeroing the tile's `ownedInputRows` of each of its planes.
+/// pixel im2col copied it from (dcol's entries in the padding may be overwritten with zeros), after zeroing the tile's `ownedInputRows` of each of its planes.
 /// Per pixel the terms arrive in ascending (i, j) order. Threads split over channels, so no two
 /// threads write the same pixel. Tiles of one item must come last band first (see `ownedInputRows`).
-func col2imAccumulate(_ dcol: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ dx: UnsafeMutablePointer<Float>) {
+func col2imAccumulate(_ dcol: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ dx: UnsafeMutablePointer<Float>) {
     let n = tile.columns, ow = g.outW, s = g.stride
     let plane = g.height * g.width
     let kk = g.kernelH * g.kernelW
@@ -118,6 +187,11 @@ func col2imAccumulate(_ dcol: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: C
                     var src = dcol + ((c * g.kernelH + i) * g.kernelW + j) * n
                     for b in tile.items {
                         let dst = dx + (b * g.channels + c) * plane
+                        if g.isSameWidthStride1 {
+                            shiftedBlockAdd(dst, src, g, tile.rows, i: i, shift: shift, lo: lo, hi: hi)
+                            src += tile.rows.count * ow
+                            continue
+                        }
                         for y in tile.rows {
                             defer { src += ow }
                             guard let iy = g.inputRow(y, i) else { continue }
