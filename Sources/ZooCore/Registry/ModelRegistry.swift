@@ -116,6 +116,7 @@ public final class ModelRegistry {
     /// Builds a registered model from resolved values (dotted keys); unknown names list the known ones.
     public func make(_ name: String, values: [String: Any] = [:]) throws -> ZooModel {
         let e = try entry(name)
+        defer { releaseFreedMemory() }
         return try e.make(ModelConfig(values: values, schema: e.schema))
     }
 }

@@ -3,10 +3,22 @@
 import Foundation
 
 #if os(Linux)
-/// glibc's mallopt (declared in <malloc.h>, which the Glibc module does not export).
+/// glibc's mallopt and malloc_trim (declared in <malloc.h>, which the Glibc module does not export).
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
+
+/// Gives memory that is free but still held back to the system: the buffer cache's buffers (and
+/// its high-water mark, so what was live before does not size the cache from now on) and glibc's
+/// free heap. Called when a model is built, whose initialisation temporaries no step will reuse.
+public func releaseFreedMemory() {
+    BufferCache.purge()
+    #if os(Linux)
+    _ = glibcMallocTrim(0)
+    #endif
+}
 
 /// Done once, before the first tensor allocation: raise glibc's mmap threshold to its maximum
 /// (32 MiB on 64-bit) and never trim the heap top, so freed activations below that size are reused
@@ -86,10 +98,10 @@ enum BufferCache {
         }
     }
 
-    /// Frees every cached buffer (tests; tools that switch models).
+    /// Frees every cached buffer and lowers the high-water mark to what is live now.
     static func purge() {
         let all: [UnsafeMutableRawPointer] = lock.withLock {
-            defer { free = [:]; order = []; cachedBytes = 0 }
+            defer { free = [:]; order = []; cachedBytes = 0; peakLiveBytes = liveBytes }
             return order.map(\.1)
         }
         for p in all { p.deallocate() }
