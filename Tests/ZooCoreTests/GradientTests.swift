@@ -90,6 +90,50 @@ final class GradientTests: XCTestCase {
         }
     }
 
+    func testFusedBatchNormActivationGradients() throws {
+        // Batch norm fused with each activation: finite differences in train and eval mode.
+        // (ReLU kinks: the random normalised values stay away from 0 at this size and seed.)
+        let rm = try Tensor(shape: [4], data: [0.1, -0.2, 0.3, 0]), rv = try Tensor(shape: [4], data: [0.5, 1.5, 2, 1])
+        for act: FusedActivation in [.relu, .leakyRelu(0.2), .glu] {
+            for training in [true, false] {
+                let report = try gradCheck([randomInput([3, 4, 2, 2], seed: 5), randomInput([4], seed: 6), randomInput([4], seed: 7)]) {
+                    try $0[0].batchNorm(weight: $0[1], bias: $0[2], runningMean: rm, runningVar: rv,
+                                        training: training, activation: act).0
+                }
+                XCTAssertLessThan(report.maxError, 2e-2, "\(act), training \(training): \(report)")
+            }
+        }
+    }
+
+    func testSequentialFusesBatchNormWithItsActivation() throws {
+        // Sequential runs BN → act as one op: the same values and gradients, bit for bit, as the
+        // separate ops, the running statistics updated once, the activation's output shape.
+        for (act, module) in [(FusedActivation.relu, ReLU() as Module), (.leakyRelu(0.2), LeakyReLU(0.2)), (.glu, GLU())] {
+            let x1 = randomInput([2, 4, 3, 3], seed: 11), x2 = randomInput([2, 4, 3, 3], seed: 11)
+            x1.requiresGrad = true
+            x2.requiresGrad = true
+            let bn1 = BatchNorm2d(4), bn2 = BatchNorm2d(4)
+            let fused = Sequential(bn1, module)
+            let y1 = try fused(x1)
+            let h = try bn2(x2)
+            let y2: Variable
+            switch act {
+            case .relu: y2 = h.relu()
+            case .leakyRelu(let s): y2 = h.leakyRelu(s)
+            default: y2 = try h.glu()
+            }
+            XCTAssertEqual(y1.value, y2.value, "\(act): forward")
+            XCTAssertNotEqual(y1.op, .relu)
+            let gy = randomInput(y1.shape, seed: 12).value
+            try y1.backward(gy)
+            try y2.backward(gy)
+            XCTAssertEqual(x1.grad, x2.grad, "\(act): dx")
+            XCTAssertEqual(bn1.weight!.grad, bn2.weight!.grad, "\(act): dγ")
+            XCTAssertEqual(bn1.runningVar.value, bn2.runningVar.value, "\(act): running var")
+            XCTAssertEqual(bn1.numBatchesTracked.value.item, 1)
+        }
+    }
+
     func testBatchNormEvalAnd1dGradients() throws {
         let rm = try Tensor(shape: [3], data: [0.1, -0.2, 0.3]), rv = try Tensor(shape: [3], data: [0.5, 1.5, 2])
         let eval = try gradCheck([randomInput([4, 3], seed: 1), randomInput([3], seed: 2), randomInput([3], seed: 3)]) {

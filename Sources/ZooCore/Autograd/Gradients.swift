@@ -74,12 +74,14 @@ enum Gradients {
         case .upsampleNearest(let scale):
             return [g.downsampledSum(scale)]
 
-        case .batchNorm(let x, let mean, let invstd, let gamma, let training):
+        case .batchNorm(let x, let mean, let invstd, let gamma, let training, let activation, let alpha, let shift):
             let shape = x.shape
             let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
+            // Upstream gradient through the fused activation: d/dy, shaped like x.
+            let gy = activationBackward(g, x: x, batch: b, channels: c, spatial: s, alpha: alpha, shift: shift, activation: activation)
             let dx: Tensor? = need(0) ? Tensor(uninitialized: shape) : nil
-            let (dgamma, dbeta) = withExtendedLifetime((g, x)) {
-                batchNormBackward(g.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean,
+            let (dgamma, dbeta) = withExtendedLifetime((gy, x)) {
+                batchNormBackward(gy.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean,
                                   invstd: invstd, gamma: gamma, training: training, dx: dx?.ptr)
             }
             guard gamma != nil else { return [dx] }

@@ -28,8 +28,10 @@ enum OpRecord {
     case conv2d(x: Tensor, w: Tensor, hasBias: Bool, geometry: ConvGeometry)
     case upsampleNearest(scale: Int)
     /// The input x and the per-channel mean and invstd it was normalised with (x̂ = (x − mean)·invstd
-    /// is recomputed in the backward); γ as used in the forward (nil when not affine).
-    case batchNorm(x: Tensor, mean: [Float], invstd: [Float], gamma: [Float]?, training: Bool)
+    /// is recomputed in the backward); γ as used in the forward (nil when not affine); the fused
+    /// activation and the per-channel y = x·α + shift it was applied to (recomputed too).
+    case batchNorm(x: Tensor, mean: [Float], invstd: [Float], gamma: [Float]?, training: Bool,
+                   activation: FusedActivation, alpha: [Float], shift: [Float])
     case relu(x: Tensor)
     case leakyRelu(x: Tensor, slope: Float)
     case sigmoid(out: Tensor)

@@ -1,4 +1,5 @@
-// The batch-norm op (train: batch statistics; eval: given running statistics) and its statistics.
+// The batch-norm op (train: batch statistics; eval: given running statistics), optionally fused with
+// the activation that follows it, and its statistics.
 
 /// Batch statistics a training-mode batch norm computed, for the running-stat update.
 public struct BatchStatistics {
@@ -6,14 +7,26 @@ public struct BatchStatistics {
     public var mean: [Float], varianceSum: [Float], n: Int
 }
 
+/// An activation applied inside the batch-norm op to its normalised values y, which are then
+/// neither stored nor kept for the backward (it recomputes them from the input): one activation-
+/// sized tensor and one pass over memory less per batch norm. Same values as the separate ops.
+public enum FusedActivation: Equatable, Sendable {
+    case none, relu, leakyRelu(Float)
+    /// y[:, :C/2] · sigmoid(y[:, C/2:]) (halves the channels).
+    case glu
+}
+
 extension Variable {
-    /// Batch normalisation over axis 1 of (B, C) or (B, C, H, W).
+    /// Batch normalisation over axis 1 of (B, C) or (B, C, H, W), then `activation`.
     /// - training: normalise with the batch mean and biased variance, and return them;
     ///   otherwise normalise with `runningMean`/`runningVar` (required then).
     public func batchNorm(weight: Variable?, bias: Variable?, runningMean: Tensor?, runningVar: Tensor?,
-                          training: Bool, eps: Float = 1e-5) throws -> (Variable, BatchStatistics?) {
+                          training: Bool, eps: Float = 1e-5, activation: FusedActivation = .none) throws -> (Variable, BatchStatistics?) {
         guard shape.count == 2 || shape.count == 4 else {
             throw ZooError.shape(op: "batch_norm", message: "expects [B, C] or [B, C, H, W], got \(shapeString(shape))")
+        }
+        if activation == .glu, shape[1] % 2 != 0 {
+            throw ZooError.shape(op: "glu", message: "needs an even channel count on axis 1, got shape \(shapeString(shape))")
         }
         let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
         for (name, p) in [("weight", weight?.value), ("bias", bias?.value), ("running_mean", runningMean), ("running_var", runningVar)] {
@@ -43,14 +56,17 @@ extension Variable {
                 invstd[i] = 1 / (runningVar.ptr[i] + eps).squareRoot()
             }
         }
-        let out = Tensor(uninitialized: shape)
-        batchNormApply(value.ptr, batch: b, channels: c, spatial: s, mean: mean, invstd: invstd,
-                       gamma: weight?.value.ptr, beta: bias?.value.ptr, out: out.ptr)
+        let (alpha, shift) = batchNormCoefficients(mean: mean, invstd: invstd, gamma: weight?.value, beta: bias?.value)
+        var outShape = shape
+        if activation == .glu { outShape[1] /= 2 }
+        let out = Tensor(uninitialized: outShape)
+        batchNormApply(value.ptr, batch: b, channels: c, spatial: s, alpha: alpha, shift: shift, activation: activation, out: out.ptr)
         let gamma = weight.map { $0.value.scalars }
         let inputs = [self] + [weight, bias].compactMap { $0 }
         // The record keeps x (alive anyway as this op's input) rather than a normalised copy.
         let result = withExtendedLifetime((value, weight, bias)) {
-            Variable.result(out, inputs, .batchNorm(x: value, mean: mean, invstd: invstd, gamma: gamma, training: training))
+            Variable.result(out, inputs, .batchNorm(x: value, mean: mean, invstd: invstd, gamma: gamma, training: training,
+                                                    activation: activation, alpha: alpha, shift: shift))
         }
         return (result, stats)
     }

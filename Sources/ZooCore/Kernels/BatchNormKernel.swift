@@ -32,21 +32,84 @@ func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spa
     return (mean, varianceSum)
 }
 
-/// out = x·α + β per channel with α = invstd·γ and β = bias − mean·α (PyTorch's CPU transform,
-/// whose rounding the parity fixtures follow).
+/// Per-channel α = invstd·γ and shift = β − mean·α of PyTorch's CPU transform y = x·α + shift
+/// (whose rounding the parity fixtures follow); γ = 1 and β = 0 when absent.
+func batchNormCoefficients(mean: [Float], invstd: [Float], gamma: Tensor?, beta: Tensor?) -> (alpha: [Float], shift: [Float]) {
+    let alpha = (0..<mean.count).map { invstd[$0] * (gamma?.ptr[$0] ?? 1) }
+    let shift = (0..<mean.count).map { (beta?.ptr[$0] ?? 0) - mean[$0] * alpha[$0] }
+    return withExtendedLifetime((gamma, beta)) { (alpha, shift) }
+}
+
+/// out = act(x·α + shift) per channel over x [B, C, S]; for `.glu` out is [B, C/2, S] with
+/// out = y[:, c]·σ(y[:, c + C/2]).
 func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                    mean: [Float], invstd: [Float], gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?,
+                    alpha: [Float], shift: [Float], activation: FusedActivation,
                     out: UnsafeMutablePointer<Float>) {
-    let alpha = (0..<channels).map { invstd[$0] * (gamma?[$0] ?? 1) }
-    let shift = (0..<channels).map { (beta?[$0] ?? 0) - mean[$0] * alpha[$0] }
+    if activation == .glu {
+        let half = channels / 2
+        parallelFor(batch * half, costPerItem: 8 * spatial) { r in
+            for idx in r {
+                let bi = idx / half, c = idx % half
+                let pa = x + (bi * channels + c) * spatial, pb = pa + half * spatial, o = out + idx * spatial
+                let aa = alpha[c], sa = shift[c], ab = alpha[c + half], sb = shift[c + half]
+                for i in 0..<spatial { o[i] = (pa[i] * aa + sa) * sigmoidScalar(pb[i] * ab + sb) }
+            }
+        }
+        return
+    }
     parallelFor(batch * channels, costPerItem: spatial) { r in
         for idx in r {
             let c = idx % channels
             let a = alpha[c], b = shift[c]
             let p = x + idx * spatial, o = out + idx * spatial
-            for i in 0..<spatial { o[i] = p[i] * a + b }
+            switch activation {
+            case .none: for i in 0..<spatial { o[i] = p[i] * a + b }
+            case .relu: for i in 0..<spatial { let y = p[i] * a + b; o[i] = y > 0 ? y : 0 }
+            case .leakyRelu(let slope): for i in 0..<spatial { let y = p[i] * a + b; o[i] = y > 0 ? y : y * slope }
+            case .glu: break
+            }
         }
     }
+}
+
+/// d/dy of out = act(y) for y = x·α + shift recomputed from x [B, C, S], given g = d/d(out);
+/// shaped like x. `.none` returns g itself.
+func activationBackward(_ g: Tensor, x: Tensor, batch: Int, channels: Int, spatial: Int,
+                        alpha: [Float], shift: [Float], activation: FusedActivation) -> Tensor {
+    if activation == .none { return g }
+    let gy = Tensor(uninitialized: x.shape)
+    let xp = x.ptr, gp = g.ptr, dst = gy.ptr
+    if activation == .glu {
+        // out = a·σ(b): da = g·σ(b), db = g·a·σ(b)·(1 − σ(b)).
+        let half = channels / 2
+        parallelFor(batch * half, costPerItem: 8 * spatial) { r in
+            for idx in r {
+                let bi = idx / half, c = idx % half
+                let off = (bi * channels + c) * spatial, offB = off + half * spatial
+                let aa = alpha[c], sa = shift[c], ab = alpha[c + half], sb = shift[c + half]
+                let gg = gp + idx * spatial
+                for i in 0..<spatial {
+                    let a = xp[off + i] * aa + sa, sg = sigmoidScalar(xp[offB + i] * ab + sb)
+                    dst[off + i] = gg[i] * sg
+                    dst[offB + i] = gg[i] * a * sg * (1 - sg)
+                }
+            }
+        }
+    } else {
+        parallelFor(batch * channels, costPerItem: spatial) { r in
+            for idx in r {
+                let c = idx % channels
+                let a = alpha[c], b = shift[c], off = idx * spatial
+                switch activation {
+                case .relu: for i in 0..<spatial { dst[off + i] = xp[off + i] * a + b > 0 ? gp[off + i] : 0 }
+                case .leakyRelu(let slope):
+                    for i in 0..<spatial { dst[off + i] = xp[off + i] * a + b > 0 ? gp[off + i] : gp[off + i] * slope }
+                case .none, .glu: break
+                }
+            }
+        }
+    }
+    return withExtendedLifetime((g, x)) { gy }
 }
 
 /// Backward of batch norm, with x̂ = (x − mean)·invstd recomputed from the input x:

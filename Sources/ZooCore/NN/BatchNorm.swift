@@ -29,12 +29,16 @@ public class BatchNorm: Module {
         register(buffer: Buffer(Tensor(scalar: 0), isInteger: true), named: "num_batches_tracked")
     }
 
-    public override func forward(_ x: Variable) throws -> Variable {
+    public override func forward(_ x: Variable) throws -> Variable { try forward(x, activation: .none) }
+
+    /// The batch norm followed by `activation`, fused (Sequential does this for BN → ReLU,
+    /// LeakyReLU or GLU).
+    public func forward(_ x: Variable, activation: FusedActivation) throws -> Variable {
         guard x.shape.count == inputRank else {
             throw ZooError.shape(op: typeName, message: "expected a \(inputRank)-D input, got \(shapeString(x.shape))")
         }
         let (y, stats) = try x.batchNorm(weight: weight, bias: bias, runningMean: runningMean.value,
-                                         runningVar: runningVar.value, training: isTraining, eps: eps)
+                                         runningVar: runningVar.value, training: isTraining, eps: eps, activation: activation)
         if let stats { updateRunningStatistics(stats) }
         return y
     }

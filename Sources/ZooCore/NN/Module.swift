@@ -152,13 +152,37 @@ public final class Sequential: Module {
     public var count: Int { childSlots.count }
     public subscript(i: Int) -> Module { childSlots[i].module }
 
+    /// Runs the children in order; a batch norm followed by ReLU, LeakyReLU or GLU runs as one
+    /// fused op (same values, without keeping the normalised tensor).
     public override func forward(_ x: Variable) throws -> Variable {
         var h = x
-        for (name, m) in childSlots {
+        var k = 0
+        while k < childSlots.count {
+            let (name, m) = childSlots[k]
+            if let bn = m as? BatchNorm, k + 1 < childSlots.count,
+               let act = Sequential.fusable(childSlots[k + 1].module, after: h) {
+                do { h = try bn.forward(h, activation: act) } catch let e as ZooError {
+                    throw e.prefixed("(\(name)) \(m.typeName)")
+                }
+                k += 2
+                continue
+            }
             do { h = try m.forward(h) } catch let e as ZooError {
                 throw e.prefixed("(\(name)) \(m.typeName)")
             }
+            k += 1
         }
         return h
+    }
+
+    /// The fused form of activation module `m` on a batch norm's input `x`, if it has one (a GLU
+    /// on an odd channel count runs on its own, so that its error names it).
+    static func fusable(_ m: Module, after x: Variable) -> FusedActivation? {
+        switch m {
+        case is ReLU: return .relu
+        case let l as LeakyReLU: return .leakyRelu(l.negativeSlope)
+        case is GLU: return x.shape.count >= 2 && x.shape[1] % 2 == 0 ? .glu : nil
+        default: return nil
+        }
     }
 }
