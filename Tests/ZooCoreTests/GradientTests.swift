@@ -186,6 +186,29 @@ final class GradientTests: XCTestCase {
         XCTAssertEqual(x.grad?.scalars, [2, 4])
     }
 
+    func testBackwardFreesTheGraphUnlessRetained() throws {
+        let x = Variable(try Tensor(shape: [2], data: [1, 2]), requiresGrad: true)
+        // The intermediate h is freed with the graph once nothing else holds it.
+        weak var weakH: Variable?
+        var loss: Variable!
+        do {
+            let h = x * 3
+            weakH = h
+            loss = try h.sum()
+        }
+        XCTAssertNotNil(weakH, "held by the graph before the backward")
+        try loss.backward()
+        XCTAssertNil(weakH, "freed by the backward")
+        XCTAssertFalse(loss.isLeaf)
+        XCTAssertThrowsError(try loss.backward()) { XCTAssertTrue("\($0)".contains("already used by a backward pass"), "\($0)") }
+        // Retained, the graph takes a second pass and the gradients accumulate.
+        x.zeroGrad()
+        let kept = try (x * x).sum()
+        try kept.backward(retainGraph: true)
+        try kept.backward()
+        XCTAssertEqual(x.grad?.scalars, [4, 8])
+    }
+
     func testNoGradAndDetach() throws {
         let x = Variable(try Tensor(shape: [2], data: [1, 2]), requiresGrad: true)
         let y = withNoGrad { x * 2 }

@@ -95,6 +95,10 @@ final class BindingsTests: XCTestCase {
             local out = v * 3
             out:backward(zoo.tensor({1, 1}))
             assert(v.grad:get(1) == 3)
+            local kept = (v * v):sum()
+            kept:backward(nil, true); kept:backward()   -- retained once, then freed
+            assert(v.grad:get(2) == 3 + 8)
+            assert(not pcall(kept.backward, kept))
 
             -- losses
             local p = zoo.tensor({0.5, 0.5})

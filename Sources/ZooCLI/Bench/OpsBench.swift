@@ -54,7 +54,7 @@ enum OpsBench {
         let bwd = try median(repeats) {
             x.grad = nil
             w.grad = nil
-            try y.backward(g)
+            try y.backward(g, retainGraph: true)
         }
         let sg = sgemmSeconds(m: c.m, n: c.n, k: c.k, repeats: repeats)
         // Backward GEMMs: dW [M×K] = G[M×N]·colᵀ, dcol [K×N] = Wᵀ·G.

@@ -2,8 +2,11 @@
 
 extension Variable {
     /// Accumulates d(self)/d(leaf) into every leaf's `grad` that requires gradients.
-    /// - Parameter gradient: the seed gradient; defaults to ones for a one-element result.
-    public func backward(_ gradient: Tensor? = nil) throws {
+    /// - Parameters:
+    ///   - gradient: the seed gradient; defaults to ones for a one-element result.
+    ///   - retainGraph: keep the graph (and its intermediate values) for another backward pass;
+    ///     by default each node's record is freed once its inputs' gradients are computed.
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false) throws {
         guard requiresGrad else {
             throw ZooError.invalidArgument(op: "backward", message: "this tensor does not require gradients (no input of its graph requires them, or it was computed under no_grad)")
         }
@@ -19,11 +22,20 @@ extension Variable {
             }
             seed = Tensor(shape: shape, repeating: 1)
         }
-        let order = topologicalOrder()
+        var order: [Variable?] = topologicalOrder()
+        if order.contains(where: { $0!.graphReleased }) {
+            throw ZooError.invalidArgument(op: "backward", message: "this graph was already used by a backward pass, which freed its intermediate values; compute the result again to take another backward")
+        }
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
         try GradMode.withNoGrad {
-            for v in order.reversed() {
-                guard let g = grads.removeValue(forKey: ObjectIdentifier(v)) else { continue }
+            for k in order.indices.reversed() {
+                // Taken out of `order`: once its inputs' gradients are out, nothing here holds it.
+                let v = order[k]!
+                order[k] = nil
+                guard let g = grads.removeValue(forKey: ObjectIdentifier(v)) else {
+                    if !retainGraph { v.releaseGraph() }
+                    continue
+                }
                 guard let record = v.record else {
                     if v.requiresGrad {
                         if v.grad == nil { v.grad = g } else { v.grad!.addInPlace(g) }
@@ -36,6 +48,7 @@ extension Variable {
                     let key = ObjectIdentifier(input)
                     if grads[key] == nil { grads[key] = ig } else { grads[key]!.addInPlace(ig) }
                 }
+                if !retainGraph { v.releaseGraph() }
             }
         }
     }

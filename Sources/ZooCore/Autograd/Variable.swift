@@ -12,8 +12,20 @@ public final class Variable {
     /// Optional label used in messages and module printing.
     public var name: String
 
-    let record: OpRecord?
-    let inputs: [Variable]
+    /// The op and inputs that produced this variable; cleared once a backward pass has used them,
+    /// so the graph's intermediate values are freed as the pass goes (as PyTorch frees saved
+    /// tensors), and `graphReleased` is set.
+    private(set) var record: OpRecord?
+    private(set) var inputs: [Variable]
+    private(set) var graphReleased = false
+
+    /// Drops the op record and the references to the inputs (after their gradients are computed).
+    func releaseGraph() {
+        guard record != nil else { return }
+        record = nil
+        inputs = []
+        graphReleased = true
+    }
 
     public init(_ value: Tensor, requiresGrad: Bool = false, name: String = "") {
         self.value = value
@@ -32,7 +44,7 @@ public final class Variable {
     }
 
     public var shape: [Int] { value.shape }
-    public var isLeaf: Bool { record == nil }
+    public var isLeaf: Bool { record == nil && !graphReleased }
     /// The op that produced this variable (nil for leaves).
     public var op: Op? { record?.op }
 

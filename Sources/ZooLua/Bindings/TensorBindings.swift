@@ -229,8 +229,9 @@ enum TensorBindings {
             return 1
         }),
         ("backward", { c in
+            // t:backward([gradient [, retain_graph]]): the graph is freed as it goes unless retained.
             let t = try c.tensor(1)
-            try t.backward(c.isNoneOrNil(2) ? nil : try c.tensor(2).value)
+            try t.backward(c.isNoneOrNil(2) ? nil : try c.tensor(2).value, retainGraph: c.isNoneOrNil(3) ? false : try c.bool(3))
             return 0
         }),
         ("grad", { c in
