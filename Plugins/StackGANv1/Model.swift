@@ -42,6 +42,9 @@ public final class StackGANv1Model: ZooModel {
         }
     }
 
+    /// Sampling runs the generator alone.
+    public var samplingNetworks: [String] { ["netG"] }
+
     public var networks: [(String, Module)] { [("netG", netG), ("netD", netD)] }
     public var optimizers: [(String, Adam)] { [("optG", optG), ("optD", optD)] }
 
@@ -242,6 +245,7 @@ public final class StackGANv1Model: ZooModel {
     private var clock = PhaseClock()
 
     public func trainStep(_ batch: [String: Tensor]) throws -> [(String, Float)] {
+        try checkCanTrain("train")
         try checkStage1()
         let s = config.imageSize
         let real = Variable(try need(batch, "real.\(s)"))

@@ -30,6 +30,9 @@ public final class StackGANv2Model: ZooModel {
     public var noiseDimension: Int? { config.zDim }
     public var conditionNoiseDimension: Int? { config.conditional ? config.embeddingDim : nil }
 
+    /// Sampling runs the generator alone.
+    public var samplingNetworks: [String] { ["netG"] }
+
     public var networks: [(String, Module)] {
         [("netG", netG)] + netsD.enumerated().map { ("netsD.\($0.offset)", $0.element as Module) }
     }
@@ -90,6 +93,7 @@ public final class StackGANv2Model: ZooModel {
     /// One iteration (SPEC §5.9): G forward once; each D_i updated on detached fakes with its own
     /// Adam; then G updated once through the updated Ds (μ not detached); then the EMA.
     public func trainStep(_ batch: [String: Tensor]) throws -> [(String, Float)] {
+        try checkCanTrain("train")
         let (reals, wrongs, text) = try inputs(batch)
         let (z, eps) = noise(batch, batchSize: reals[0].shape[0])
         netG.train()

@@ -397,6 +397,9 @@ function zoo._wrap_compiled(handle)
   function model:sample(opts) return core.model_sample(self.handle, opts or {}) end
   --- Writes networks, EMA, optimiser moments, the config and `metadata` to one safetensors file.
   function model:save_checkpoint(path, metadata) return core.save_checkpoint(self.handle, path, metadata) end
+  --- For sampling only: frees the networks sampling does not use (discriminators) and the
+  --- optimiser moments; training or saving the model afterwards is an error.
+  function model:release_training_state() core.model_release_training_state(self.handle) end
   return model
 end
 

@@ -220,6 +220,24 @@ final class StackGANv2CheckpointTests: XCTestCase {
         }
     }
 
+    func testReleasingTrainingStateKeepsSamplingAndRefusesTraining() throws {
+        GlobalRandom.seed(3)
+        let m = try ModelRegistry.shared.make("stackgan-v2", values: values) as! StackGANv2Model
+        let cond = Tensor.randn([2, 32])
+        let before = try m.sample(SampleRequest(n: 2, seed: 5, condition: cond))
+        let dBytes = m.netsD.reduce(0) { $0 + $1.parameterCount }
+        XCTAssertGreaterThan(dBytes, 0)
+        m.releaseTrainingState()
+        XCTAssertEqual(m.netsD.reduce(0) { $0 + $1.parameterCount }, 0, "discriminator weights freed")
+        XCTAssertEqual(m.releasedNetworks, ["netsD.0", "netsD.1", "netsD.2"])
+        let after = try m.sample(SampleRequest(n: 2, seed: 5, condition: cond))
+        for ((name, a), (_, b)) in zip(before, after) { XCTAssertEqual(a, b, name) }
+        XCTAssertThrowsError(try m.trainStep([:])) { XCTAssertTrue("\($0)".contains("sampling-only (its 'netsD.0' weights were released); load it again to train"), "\($0)") }
+        XCTAssertThrowsError(try Checkpoint.make(m, modelName: "stackgan-v2", config: values)) {
+            XCTAssertTrue("\($0)".contains("load it again to save"), "\($0)")
+        }
+    }
+
     func testSamplesDoNotDependOnCount() throws {
         GlobalRandom.seed(2)
         let m = try ModelRegistry.shared.make("stackgan-v2", values: values)

@@ -48,6 +48,8 @@ end
 function sampling.load(opts)
   if not opts.checkpoint then error("no checkpoint given", 0) end
   local model, meta = zoo.load_checkpoint(opts.checkpoint)
+  -- Sampling needs no discriminators or optimiser state: free them (compiled models).
+  if model.release_training_state then model:release_training_state() end
   local conditions
   if model.text_dim and opts.captions then
     local root = opts.dataset or (model.config and model.config.data and model.config.data.root)

@@ -84,6 +84,8 @@ enum ModelBench {
         var g = RandomGenerator(seed: 1)
         let data = syntheticBatch(model, batch: batch, generator: &g)
         let condition = model.textDimension.map { Tensor.randn([batch, $0], generator: &g) }
+        // Sampling workloads hold what `stackzoo sample` holds: the generator, no discriminators.
+        if !w.train { model.releaseTrainingState() }
         let buildPeak = statusMB("VmHWM")
         let reset = resetPeakRSS()
         func once() throws {

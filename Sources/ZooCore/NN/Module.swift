@@ -88,6 +88,17 @@ open class Module: CustomStringConvertible {
 
     public func parameters() -> [Variable] { namedParameters().map(\.1) }
 
+    /// True once `releaseWeights` has emptied this module's parameters and buffers.
+    public private(set) var weightsReleased = false
+
+    /// Replaces every parameter and buffer with an empty tensor, freeing their memory (a network a
+    /// sampling-only model does not need); the module can no longer run.
+    public func releaseWeights() {
+        for (_, p) in namedParameters() { p.value = Tensor(zeros: [0]); p.grad = nil }
+        for (_, b) in namedBuffers() { b.value = Tensor(zeros: [0]) }
+        weightsReleased = true
+    }
+
     /// Number of trainable scalars.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.value.count } }
 

@@ -10,6 +10,7 @@ public enum Checkpoint {
     /// `config` holds the flat config values (Int, Double, String, Bool) to rebuild the model.
     public static func make(_ model: ZooModel, modelName: String, config: [String: Any],
                             metadata: [String: String] = [:]) throws -> SafeTensorsFile {
+        try model.checkCanTrain("save")
         var file = SafeTensorsFile()
         var names: [ObjectIdentifier: String] = [:]
         for (net, module) in model.networks {

@@ -39,6 +39,8 @@ public protocol ZooModel: AnyObject {
     /// Called when `Checkpoint.restore` has loaded the whole model (e.g. so a StackGAN-v1
     /// Stage-II no longer needs the Stage-I file its config names).
     func restoredFromCheckpoint()
+    /// The networks `sample` uses (default: all); `releaseTrainingState` frees the others.
+    var samplingNetworks: [String] { get }
 }
 
 extension ZooModel {
@@ -50,6 +52,25 @@ extension ZooModel {
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {}
     public func restoredFromCheckpoint() {}
     public var phaseTimes: [String: Double] { [:] }
+    public var samplingNetworks: [String] { networks.map(\.0) }
+
+    /// For a model that will only sample: frees the weights of the networks sampling does not use
+    /// (the discriminators) and the optimisers' moments. It can no longer train or be saved.
+    public func releaseTrainingState() {
+        let keep = Set(samplingNetworks)
+        for (name, net) in networks where !keep.contains(name) { net.releaseWeights() }
+        for (_, opt) in optimizers { opt.states = Array(repeating: nil, count: opt.states.count) }
+        releaseFreedMemory()
+    }
+
+    /// The networks `releaseTrainingState` freed (empty for a model that can train).
+    public var releasedNetworks: [String] { networks.filter { $0.1.weightsReleased }.map(\.0) }
+
+    /// Throws when `releaseTrainingState` has made this a sampling-only model.
+    public func checkCanTrain(_ what: String) throws {
+        guard let n = releasedNetworks.first else { return }
+        throw ZooError.invalidArgument(op: what, message: "this model was made sampling-only (its '\(n)' weights were released); load it again to \(what == "save" ? "save" : "train") it")
+    }
     public func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)] {
         throw ZooError.unsupported("this model has no named forward passes")
     }

@@ -151,6 +151,10 @@ enum ModelBindings {
             pushNamed(c, out) { c.push(Variable($0)) }
             return 2
         }),
+        ("model_release_training_state", { c in
+            try handle(c).model.releaseTrainingState()
+            return 0
+        }),
         ("model_train_step", { c in
             let losses = try handle(c).model.trainStep(try tensorTable(c, 2))
             pushNamed(c, losses) { c.push(Double($0)) }
