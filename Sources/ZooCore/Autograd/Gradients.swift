@@ -74,7 +74,7 @@ enum Gradients {
         case .upsampleNearest(let scale):
             return [g.downsampledSum(scale)]
 
-        case .batchNorm(let x, let mean, let invstd, let gamma, let training, let activation, let alpha, let shift):
+        case .batchNorm(let x, let mean, let invstd, let alpha, let shift, let affine, let training, let activation):
             let shape = x.shape
             let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
             // Upstream gradient through the fused activation: d/dy, shaped like x.
@@ -82,9 +82,9 @@ enum Gradients {
             let dx: Tensor? = need(0) ? Tensor(uninitialized: shape) : nil
             let (dgamma, dbeta) = withExtendedLifetime((gy, x)) {
                 batchNormBackward(gy.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean,
-                                  invstd: invstd, gamma: gamma, training: training, dx: dx?.ptr)
+                                  invstd: invstd, alpha: alpha, training: training, dx: dx?.ptr)
             }
-            guard gamma != nil else { return [dx] }
+            guard affine else { return [dx] }
             return [dx, try Tensor(shape: [c], data: dgamma), try Tensor(shape: [c], data: dbeta)]
 
         case .relu(let x):

@@ -28,10 +28,10 @@ enum OpRecord {
     case conv2d(x: Tensor, w: Tensor, hasBias: Bool, geometry: ConvGeometry)
     case upsampleNearest(scale: Int)
     /// The input x and the per-channel mean and invstd it was normalised with (x̂ = (x − mean)·invstd
-    /// is recomputed in the backward); γ as used in the forward (nil when not affine); the fused
-    /// activation and the per-channel y = x·α + shift it was applied to (recomputed too).
-    case batchNorm(x: Tensor, mean: [Float], invstd: [Float], gamma: [Float]?, training: Bool,
-                   activation: FusedActivation, alpha: [Float], shift: [Float])
+    /// is recomputed in the backward); y = x·α + shift with α = γ·invstd, to which the fused
+    /// activation was applied (recomputed too); `affine`: γ and β are inputs that take gradients.
+    case batchNorm(x: Tensor, mean: [Float], invstd: [Float], alpha: [Float], shift: [Float],
+                   affine: Bool, training: Bool, activation: FusedActivation)
     case relu(x: Tensor)
     case leakyRelu(x: Tensor, slope: Float)
     case sigmoid(out: Tensor)

@@ -61,12 +61,11 @@ extension Variable {
         if activation == .glu { outShape[1] /= 2 }
         let out = Tensor(uninitialized: outShape)
         batchNormApply(value.ptr, batch: b, channels: c, spatial: s, alpha: alpha, shift: shift, activation: activation, out: out.ptr)
-        let gamma = weight.map { $0.value.scalars }
         let inputs = [self] + [weight, bias].compactMap { $0 }
         // The record keeps x (alive anyway as this op's input) rather than a normalised copy.
         let result = withExtendedLifetime((value, weight, bias)) {
-            Variable.result(out, inputs, .batchNorm(x: value, mean: mean, invstd: invstd, gamma: gamma, training: training,
-                                                    activation: activation, alpha: alpha, shift: shift))
+            Variable.result(out, inputs, .batchNorm(x: value, mean: mean, invstd: invstd, alpha: alpha, shift: shift,
+                                                    affine: weight != nil, training: training, activation: activation))
         }
         return (result, stats)
     }

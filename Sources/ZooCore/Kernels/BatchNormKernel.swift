@@ -112,12 +112,13 @@ func activationBackward(_ g: Tensor, x: Tensor, batch: Int, channels: Int, spati
     return withExtendedLifetime((g, x)) { gy }
 }
 
-/// Backward of batch norm, with x̂ = (x − mean)·invstd recomputed from the input x:
-/// training mode (batch statistics): dx = γ·invstd/n · (n·g − Σg − x̂·Σ(g·x̂));
-/// eval mode (running statistics): dx = γ·invstd·g.
+/// Backward of batch norm, with x̂ = (x − mean)·invstd recomputed from the input x and
+/// α = γ·invstd (`batchNormCoefficients`):
+/// training mode (batch statistics): dx = α/n · (n·g − Σg − x̂·Σ(g·x̂));
+/// eval mode (running statistics): dx = α·g.
 /// Returns (dx, dγ = Σ g·x̂, dβ = Σ g) with per-channel sums over batch and space.
 func batchNormBackward(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                       mean: [Float], invstd: [Float], gamma: [Float]?, training: Bool,
+                       mean: [Float], invstd: [Float], alpha: [Float], training: Bool,
                        dx: UnsafeMutablePointer<Float>?) -> (dgamma: [Float], dbeta: [Float]) {
     var dgamma = [Float](repeating: 0, count: channels)
     var dbeta = [Float](repeating: 0, count: channels)
@@ -138,8 +139,7 @@ func batchNormBackward(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, batch
                     dg[c] = Float(sgx)
                     dbp[c] = Float(sg)
                     guard let dx else { continue }
-                    let gm = gamma?[c] ?? 1
-                    let scale = gm * invstd[c]
+                    let scale = alpha[c]
                     if training {
                         let meanG = Float(sg) / n, meanGX = Float(sgx) / n
                         for b in 0..<batch {
