@@ -88,10 +88,10 @@ enum Gradients {
             return [dx, try Tensor(shape: [c], data: dgamma), try Tensor(shape: [c], data: dbeta)]
 
         case .relu(let x):
-            return [g.zipMap(x) { $1 > 0 ? $0 : 0 }]
+            return [g.zipMap(x) { reluGradient($0, $1) }]
 
         case .leakyRelu(let x, let slope):
-            return [g.zipMap(x) { $1 > 0 ? $0 : $0 * slope }]
+            return [g.zipMap(x) { leakyReluGradient($0, $1, slope) }]
 
         case .sigmoid(let out):
             return [g.zipMap(out) { $0 * $1 * (1 - $1) }]
@@ -109,11 +109,7 @@ enum Gradients {
                 for bi in r {
                     let a = src + bi * 2 * block, gate = a + block, gg = gp + bi * block
                     let da = dst + bi * 2 * block, db = da + block
-                    for i in 0..<block {
-                        let sg = sigmoidScalar(gate[i])
-                        da[i] = gg[i] * sg
-                        db[i] = gg[i] * a[i] * sg * (1 - sg)
-                    }
+                    for i in 0..<block { (da[i], db[i]) = gluGradients(gg[i], a[i], gate[i]) }
                 }
             }
             return withExtendedLifetime((x, g)) { [dx] }

@@ -66,12 +66,12 @@ extension Variable {
 
 extension Variable {
     public func relu() -> Variable {
-        Variable.result(value.map { $0 > 0 ? $0 : 0 }, [self], .relu(x: value))
+        Variable.result(value.map { reluScalar($0) }, [self], .relu(x: value))
     }
 
     /// max(x, 0) + slope·min(x, 0); the derivative at 0 is `slope` (as PyTorch).
     public func leakyRelu(_ slope: Float = 0.01) -> Variable {
-        Variable.result(value.map { $0 > 0 ? $0 : $0 * slope }, [self], .leakyRelu(x: value, slope: slope))
+        Variable.result(value.map { leakyReluScalar($0, slope) }, [self], .leakyRelu(x: value, slope: slope))
     }
 
     public func sigmoid() -> Variable {
@@ -100,7 +100,7 @@ extension Variable {
         parallelFor(shape[0], costPerItem: block * 8) { r in
             for b in r {
                 let a = src + b * 2 * block, g = a + block, o = dst + b * block
-                for i in 0..<block { o[i] = a[i] * sigmoidScalar(g[i]) }
+                for i in 0..<block { o[i] = gluScalar(a[i], g[i]) }
             }
         }
         return withExtendedLifetime(value) { Variable.result(out, [self], .glu(x: value)) }

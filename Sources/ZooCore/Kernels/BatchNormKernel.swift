@@ -52,7 +52,7 @@ func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatia
                 let bi = idx / half, c = idx % half
                 let pa = x + (bi * channels + c) * spatial, pb = pa + half * spatial, o = out + idx * spatial
                 let aa = alpha[c], sa = shift[c], ab = alpha[c + half], sb = shift[c + half]
-                for i in 0..<spatial { o[i] = (pa[i] * aa + sa) * sigmoidScalar(pb[i] * ab + sb) }
+                for i in 0..<spatial { o[i] = gluScalar(pa[i] * aa + sa, pb[i] * ab + sb) }
             }
         }
         return
@@ -64,8 +64,8 @@ func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatia
             let p = x + idx * spatial, o = out + idx * spatial
             switch activation {
             case .none: for i in 0..<spatial { o[i] = p[i] * a + b }
-            case .relu: for i in 0..<spatial { let y = p[i] * a + b; o[i] = y > 0 ? y : 0 }
-            case .leakyRelu(let slope): for i in 0..<spatial { let y = p[i] * a + b; o[i] = y > 0 ? y : y * slope }
+            case .relu: for i in 0..<spatial { o[i] = reluScalar(p[i] * a + b) }
+            case .leakyRelu(let slope): for i in 0..<spatial { o[i] = leakyReluScalar(p[i] * a + b, slope) }
             case .glu: break
             }
         }
@@ -80,7 +80,6 @@ func activationBackward(_ g: Tensor, x: Tensor, batch: Int, channels: Int, spati
     let gy = Tensor(uninitialized: x.shape)
     let xp = x.ptr, gp = g.ptr, dst = gy.ptr
     if activation == .glu {
-        // out = a·σ(b): da = g·σ(b), db = g·a·σ(b)·(1 − σ(b)).
         let half = channels / 2
         parallelFor(batch * half, costPerItem: 8 * spatial) { r in
             for idx in r {
@@ -89,9 +88,7 @@ func activationBackward(_ g: Tensor, x: Tensor, batch: Int, channels: Int, spati
                 let aa = alpha[c], sa = shift[c], ab = alpha[c + half], sb = shift[c + half]
                 let gg = gp + idx * spatial
                 for i in 0..<spatial {
-                    let a = xp[off + i] * aa + sa, sg = sigmoidScalar(xp[offB + i] * ab + sb)
-                    dst[off + i] = gg[i] * sg
-                    dst[offB + i] = gg[i] * a * sg * (1 - sg)
+                    (dst[off + i], dst[offB + i]) = gluGradients(gg[i], xp[off + i] * aa + sa, xp[offB + i] * ab + sb)
                 }
             }
         }
@@ -101,9 +98,9 @@ func activationBackward(_ g: Tensor, x: Tensor, batch: Int, channels: Int, spati
                 let c = idx % channels
                 let a = alpha[c], b = shift[c], off = idx * spatial
                 switch activation {
-                case .relu: for i in 0..<spatial { dst[off + i] = xp[off + i] * a + b > 0 ? gp[off + i] : 0 }
+                case .relu: for i in 0..<spatial { dst[off + i] = reluGradient(gp[off + i], xp[off + i] * a + b) }
                 case .leakyRelu(let slope):
-                    for i in 0..<spatial { dst[off + i] = xp[off + i] * a + b > 0 ? gp[off + i] : gp[off + i] * slope }
+                    for i in 0..<spatial { dst[off + i] = leakyReluGradient(gp[off + i], xp[off + i] * a + b, slope) }
                 case .none, .glu: break
                 }
             }

@@ -106,6 +106,21 @@ extension Tensor {
 
 // MARK: - Scalar math used by kernels
 
+// The activations' rules, shared by the separate ops and batch norm's fused forms.
+
+@inline(__always) func reluScalar(_ y: Float) -> Float { y > 0 ? y : 0 }
+@inline(__always) func leakyReluScalar(_ y: Float, _ slope: Float) -> Float { y > 0 ? y : y * slope }
+/// d/dy of ReLU / LeakyReLU applied to upstream g; at y = 0 the negative side (as PyTorch).
+@inline(__always) func reluGradient(_ g: Float, _ y: Float) -> Float { y > 0 ? g : 0 }
+@inline(__always) func leakyReluGradient(_ g: Float, _ y: Float, _ slope: Float) -> Float { y > 0 ? g : g * slope }
+
+/// GLU out = a·σ(b) and its gradients for upstream g: (g·σ(b), g·a·σ(b)·(1 − σ(b))).
+@inline(__always) func gluScalar(_ a: Float, _ gate: Float) -> Float { a * sigmoidScalar(gate) }
+@inline(__always) func gluGradients(_ g: Float, _ a: Float, _ gate: Float) -> (da: Float, dgate: Float) {
+    let sg = sigmoidScalar(gate)
+    return (g * sg, g * a * sg * (1 - sg))
+}
+
 @inline(__always) func sigmoidScalar(_ x: Float) -> Float {
     // Stable for large |x|: never exponentiates a large positive number.
     if x >= 0 { return 1 / (1 + expf(-x)) }
