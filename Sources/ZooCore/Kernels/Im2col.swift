@@ -44,11 +44,29 @@ extension ConvGeometry {
     /// rows at kernel offset (i, j) reads one contiguous run of input, shifted by j − padding.
     var isSameWidthStride1: Bool { stride == 1 && outW == width }
 
-    /// Output rows of `rows` whose input row y + i − padding lies inside the image.
+    /// For `isSameWidthStride1`: the output rows of `rows` whose input row y + i − padding lies
+    /// inside the image, and the run of the input plane they read at column shift `shift`. Their
+    /// block element k (k in 0..<valid.count·W) is plane element start + k; only k in first..<last
+    /// lie inside the plane (the others are padding columns of the first or last row).
     @inline(__always)
-    func validRows(_ rows: Range<Int>, i: Int) -> Range<Int> {
+    func shiftedRun(_ rows: Range<Int>, i: Int, shift: Int) -> (valid: Range<Int>, start: Int, first: Int, last: Int) {
         let a = max(rows.lowerBound, padding - i), b = min(rows.upperBound, height + padding - i)
-        return a < b ? a..<b : rows.lowerBound..<rows.lowerBound
+        let valid = a < b ? a..<b : rows.lowerBound..<rows.lowerBound
+        let count = valid.count * width
+        let start = (valid.lowerBound + i - padding) * width + shift
+        let first = min(count, max(0, -start))
+        return (valid, start, first, max(first, min(count, height * width - start)))
+    }
+}
+
+/// Zeroes columns outside lo..<hi of `rows` rows of width `w` at `p` (the horizontal padding).
+@inline(__always)
+private func zeroPaddingColumns(_ p: UnsafeMutablePointer<Float>, rows: Int, w: Int, lo: Int, hi: Int) {
+    guard lo > 0 || hi < w else { return }
+    for row in 0..<rows {
+        let r = p + row * w
+        for x in 0..<lo { r[x] = 0 }
+        for x in hi..<w { r[x] = 0 }
     }
 }
 
@@ -59,24 +77,16 @@ extension ConvGeometry {
 @inline(__always)
 private func shiftedBlockCopy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ g: ConvGeometry,
                               _ rows: Range<Int>, i: Int, shift: Int, lo: Int, hi: Int) {
-    let w = g.width, plane = g.height * w
-    let valid = g.validRows(rows, i: i)
-    dst.update(repeating: 0, count: (valid.lowerBound - rows.lowerBound) * w)
-    let d = dst + (valid.lowerBound - rows.lowerBound) * w
-    let count = valid.count * w
-    let start = (valid.lowerBound + i - g.padding) * w + shift
-    let first = min(count, max(0, -start)), last = max(first, min(count, plane - start))
-    d.update(repeating: 0, count: first)
-    (d + first).update(from: src + start + first, count: last - first)
-    (d + last).update(repeating: 0, count: count - last)
-    if lo > 0 || hi < w {
-        for row in 0..<valid.count {
-            let p = d + row * w
-            for x in 0..<lo { p[x] = 0 }
-            for x in hi..<w { p[x] = 0 }
-        }
-    }
-    (d + count).update(repeating: 0, count: (rows.upperBound - valid.upperBound) * w)
+    let w = g.width
+    let run = g.shiftedRun(rows, i: i, shift: shift)
+    let count = run.valid.count * w
+    dst.update(repeating: 0, count: (run.valid.lowerBound - rows.lowerBound) * w)
+    let d = dst + (run.valid.lowerBound - rows.lowerBound) * w
+    d.update(repeating: 0, count: run.first)
+    (d + run.first).update(from: src + run.start + run.first, count: run.last - run.first)
+    (d + run.last).update(repeating: 0, count: count - run.last)
+    zeroPaddingColumns(d, rows: run.valid.count, w: w, lo: lo, hi: hi)
+    (d + count).update(repeating: 0, count: (rows.upperBound - run.valid.upperBound) * w)
 }
 
 /// The col2im counterpart of `shiftedBlockCopy`: zeroes the dcol entries that fall into the
@@ -86,21 +96,11 @@ private func shiftedBlockCopy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafeP
 @inline(__always)
 private func shiftedBlockAdd(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
                              _ rows: Range<Int>, i: Int, shift: Int, lo: Int, hi: Int) {
-    let w = g.width, plane = g.height * w
-    let valid = g.validRows(rows, i: i)
-    let s = src + (valid.lowerBound - rows.lowerBound) * w
-    if lo > 0 || hi < w {
-        for row in 0..<valid.count {
-            let p = s + row * w
-            for x in 0..<lo { p[x] = 0 }
-            for x in hi..<w { p[x] = 0 }
-        }
-    }
-    let count = valid.count * w
-    let start = (valid.lowerBound + i - g.padding) * w + shift
-    let first = min(count, max(0, -start)), last = max(first, min(count, plane - start))
-    let d = dst + start
-    for k in first..<last { d[k] += s[k] }
+    let run = g.shiftedRun(rows, i: i, shift: shift)
+    let s = src + (run.valid.lowerBound - rows.lowerBound) * g.width
+    zeroPaddingColumns(s, rows: run.valid.count, w: g.width, lo: lo, hi: hi)
+    let d = dst + run.start
+    for k in run.first..<run.last { d[k] += s[k] }
 }
 
 /// dst[x] = src[x·stride] for x in 0..<count. Strides 1 and 2 get their own loops (a copy and an
@@ -136,7 +136,7 @@ private func scatterAddRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePoin
 /// col [C·kH·kW, tile.columns] from x [B, C, H, W]: row r = (c·kH + i)·kW + j, column
 /// ((b − b₀)·rows + (y − y₀))·W' + x for b in tile.items, y in tile.rows.
 func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ col: UnsafeMutablePointer<Float>) {
-    let n = tile.columns, ow = g.outW, s = g.stride
+    let n = tile.columns, ow = g.outW, s = g.stride, flat = g.isSameWidthStride1
     let plane = g.height * g.width
     parallelFor(g.colRows, costPerItem: n) { rows in
         for r in rows {
@@ -146,7 +146,7 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ co
             var dst = col + r * n
             for b in tile.items {
                 let src = x + (b * g.channels + c) * plane
-                if g.isSameWidthStride1 {
+                if flat {
                     shiftedBlockCopy(dst, src, g, tile.rows, i: i, shift: shift, lo: lo, hi: hi)
                     dst += tile.rows.count * ow
                     continue
@@ -167,11 +167,12 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ co
 }
 
 /// dx [B, C, H, W] += col2im(dcol tile [C·kH·kW, tile.columns]): every column entry added back to the
-/// pixel im2col copied it from (dcol's entries in the padding may be overwritten with zeros), after zeroing the tile's `ownedInputRows` of each of its planes.
+/// pixel im2col copied it from (dcol's entries in the padding may be overwritten with zeros), after
+/// zeroing the tile's `ownedInputRows` of each of its planes.
 /// Per pixel the terms arrive in ascending (i, j) order. Threads split over channels, so no two
 /// threads write the same pixel. Tiles of one item must come last band first (see `ownedInputRows`).
 func col2imAccumulate(_ dcol: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ dx: UnsafeMutablePointer<Float>) {
-    let n = tile.columns, ow = g.outW, s = g.stride
+    let n = tile.columns, ow = g.outW, s = g.stride, flat = g.isSameWidthStride1
     let plane = g.height * g.width
     let kk = g.kernelH * g.kernelW
     let owned = g.ownedInputRows(tile)
@@ -187,7 +188,7 @@ func col2imAccumulate(_ dcol: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ 
                     var src = dcol + ((c * g.kernelH + i) * g.kernelW + j) * n
                     for b in tile.items {
                         let dst = dx + (b * g.channels + c) * plane
-                        if g.isSameWidthStride1 {
+                        if flat {
                             shiftedBlockAdd(dst, src, g, tile.rows, i: i, shift: shift, lo: lo, hi: hi)
                             src += tile.rows.count * ow
                             continue
