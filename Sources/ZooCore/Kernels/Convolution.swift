@@ -74,6 +74,15 @@ extension ConvGeometry {
         guard shares > 1, colCols >= shares * tiling.minColumns, weightFloats <= 4 << 20 else { return [tiles(tiling)] }
         return (0..<shares).map { s in tiles(tiling, items: batch * s / shares..<batch * (s + 1) / shares) }
     }
+
+    /// Scratch Floats the passes over `tiles` need per thread: the im2col tile (none when every
+    /// tile is a pointwise item read in place) and the GEMM-layout tile of outputs or output
+    /// gradients (none when every tile is one item, written or read in NCHW directly).
+    func scratchFloats(_ tiles: [ConvTile]) -> (col: Int, layout: Int) {
+        let maxCols = tiles.map(\.columns).max() ?? 0
+        let singleItems = tiles.allSatisfy(\.isSingleItem)
+        return (isPointwise && singleItems ? 0 : colRows * maxCols, singleItems ? 0 : outChannels * maxCols)
+    }
 }
 
 extension Tensor {
@@ -82,10 +91,7 @@ extension Tensor {
                              tiling: ConvTiling = .default) -> Tensor {
         var out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
         let shares = g.threadTiles(tiling)
-        let tiles = shares.flatMap { $0 }
-        let maxCols = tiles.map(\.columns).max() ?? 0
-        let colCount = g.isPointwise && tiles.allSatisfy(\.isSingleItem) ? 0 : g.colRows * maxCols
-        let gemmCount = tiles.allSatisfy(\.isSingleItem) ? 0 : g.outChannels * maxCols
+        let (colCount, gemmCount) = g.scratchFloats(shares.flatMap { $0 })
         withExtendedLifetime((x, w, bias)) {
             parallelRegion(shares.count) { s in
                 Scratch.withBuffers(colCount, gemmCount) { col, yTile in
@@ -137,10 +143,7 @@ extension Tensor {
         let dx = needInput ? Tensor(uninitialized: [g.batch, g.channels, g.height, g.width]) : nil
         let db = hasBias ? biasGradient(gy, g) : nil
         if let dw, tiles.isEmpty { dw.ptr.update(repeating: 0, count: dw.count) }
-        let directInput = g.isPointwise && tiles.allSatisfy(\.isSingleItem)
-        let maxCols = tiles.map(\.columns).max() ?? 0
-        let colCount = directInput ? 0 : g.colRows * maxCols
-        let gyCount = tiles.allSatisfy(\.isSingleItem) ? 0 : g.outChannels * maxCols
+        let (colCount, gyCount) = g.scratchFloats(tiles)
         // Shares after the first sum their dW into a buffer of their own, added to dw at the end.
         let partialCount = needWeight ? (shares.count - 1) * w.count : 0
         withExtendedLifetime((x, w, gy)) {
