@@ -32,10 +32,8 @@ extension Variable {
                 // Taken out of `order`: once its inputs' gradients are out, nothing here holds it.
                 let v = order[k]!
                 order[k] = nil
-                guard let g = grads.removeValue(forKey: ObjectIdentifier(v)) else {
-                    if !retainGraph { v.releaseGraph() }
-                    continue
-                }
+                defer { if !retainGraph { v.releaseGraph() } }
+                guard let g = grads.removeValue(forKey: ObjectIdentifier(v)) else { continue }
                 guard let record = v.record else {
                     if v.requiresGrad {
                         if v.grad == nil { v.grad = g } else { v.grad!.addInPlace(g) }
@@ -48,7 +46,6 @@ extension Variable {
                     let key = ObjectIdentifier(input)
                     if grads[key] == nil { grads[key] = ig } else { grads[key]!.addInPlace(ig) }
                 }
-                if !retainGraph { v.releaseGraph() }
             }
         }
     }

@@ -66,10 +66,11 @@ extension ZooModel {
     /// The networks `releaseTrainingState` freed (empty for a model that can train).
     public var releasedNetworks: [String] { networks.filter { $0.1.weightsReleased }.map(\.0) }
 
-    /// Throws when `releaseTrainingState` has made this a sampling-only model.
+    /// Throws when `releaseTrainingState` has made this a sampling-only model; `what` is the
+    /// refused action ("train", "save").
     public func checkCanTrain(_ what: String) throws {
         guard let n = releasedNetworks.first else { return }
-        throw ZooError.invalidArgument(op: what, message: "this model was made sampling-only (its '\(n)' weights were released); load it again to \(what == "save" ? "save" : "train") it")
+        throw ZooError.invalidArgument(op: what, message: "this model was made sampling-only (its '\(n)' weights were released); load it again to \(what) it")
     }
     public func forward(_ network: String, inputs: [String: Tensor]) throws -> [(String, Tensor)] {
         throw ZooError.unsupported("this model has no named forward passes")
