@@ -64,7 +64,7 @@ public struct DataConfig: Equatable, Sendable {
             throw fail("the data table needs a 'kind' (\(Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))")
         }
         guard let kindText = kindValue as? String, let kind = Kind(rawValue: kindText) else {
-            let hint = (kindValue as? String).flatMap { closestKey($0, in: Kind.allCases.map(\.rawValue)) }.map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = (kindValue as? String).flatMap { closestMatch($0, in: Kind.allCases.map(\.rawValue)) }.map { " (did you mean '\($0)'?)" } ?? ""
             throw fail("'kind' must be one of \(Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \(describe(kindValue))\(hint)")
         }
         let valid = DataConfig.common + DataConfig.perKind[kind]!
@@ -72,7 +72,7 @@ public struct DataConfig: Equatable, Sendable {
             if DataConfig.allKeys.contains(key) {
                 throw fail("key '\(key)' does not apply to kind '\(kind.rawValue)' (its keys: \(valid.joined(separator: ", ")))")
             }
-            let hint = closestKey(key, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = closestMatch(key, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
             throw fail("unknown key '\(key)'\(hint); valid keys for kind '\(kind.rawValue)': \(valid.joined(separator: ", "))")
         }
         guard let root = try DataConfig.string(values, "root") else { throw fail("the data table needs a 'root' folder") }
@@ -82,7 +82,7 @@ public struct DataConfig: Equatable, Sendable {
         if let d = try DataConfig.string(values, "dataset") {
             let names = ["cub", "flowers", "coco"]
             guard names.contains(d) else {
-                let hint = closestKey(d, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = closestMatch(d, in: names).map { " (did you mean '\($0)'?)" } ?? ""
                 throw fail("'dataset' must be \"cub\", \"flowers\" or \"coco\", got \"\(d)\"\(hint)")
             }
             dataset = d
@@ -154,9 +154,6 @@ func describe(_ v: Any) -> String {
     default: return "\(type(of: v))"
     }
 }
-
-/// The closest valid key (ZooCore's `closestMatch`).
-func closestKey(_ word: String, in candidates: [String]) -> String? { closestMatch(word, in: candidates) }
 
 extension Array where Element: Hashable {
     func uniqued() -> [Element] {

@@ -27,7 +27,7 @@ enum ImageFolderSource {
                 return index
             }
             for w in wanted where !folders.contains(w) {
-                let hint = closestKey(w, in: folders).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = closestMatch(w, in: folders).map { " (did you mean '\($0)'?)" } ?? ""
                 index.fatal.append(DataProblem(file: root + "/" + w, reason: "class folder listed in data.classes not found\(hint)"))
             }
             if !index.fatal.isEmpty { return index }
