@@ -242,4 +242,51 @@ final class ConvolutionTests: XCTestCase {
             if let bias { try check(bias.grad, "grad.bias") }
         }
     }
+
+    func testReplicatedPrefixMatchesTheMaterialisedConcat() throws {
+        // conv2d over concat([replicate(code), rest]) takes the replicated-prefix path; the same conv
+        // on a plain copy of the concatenated input is the reference (outputs and every gradient).
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for c in Self.cases {
+                let cc = 3, cr = c.c
+                var gen = RandomGenerator(seed: 11)
+                let code = Variable(Tensor.randn([c.b, cc], generator: &gen), requiresGrad: true)
+                let rest = Variable(Tensor.randn([c.b, cr, c.h, c.w], generator: &gen), requiresGrad: true)
+                let w = Variable(Tensor.randn([c.o, cc + cr, c.kh, c.kw], generator: &gen), requiresGrad: true)
+                let bias = c.bias ? Variable(Tensor.randn([c.o], generator: &gen), requiresGrad: true) : nil
+                let joint = try Variable.concat([code.replicate(height: c.h, width: c.w), rest], axis: 1)
+                let y = try joint.conv2d(weight: w, bias: bias, stride: c.stride, padding: c.pad)
+                XCTAssertEqual(y.op, .conv2dReplicated, "\(c)")
+                let gy = Tensor.randn(y.shape, generator: &gen)
+                try y.backward(gy)
+
+                let plain = Variable(joint.value, requiresGrad: true)
+                let w2 = Variable(w.value, requiresGrad: true), b2 = bias.map { Variable($0.value, requiresGrad: true) }
+                let y2 = try plain.conv2d(weight: w2, bias: b2, stride: c.stride, padding: c.pad)
+                XCTAssertEqual(y2.op, .conv2d)
+                try y2.backward(gy)
+                let dx = plain.grad!
+                let dcode = try dx.sliceKernel(axis: 1, start: 0, length: cc).sum(toShape: [c.b, cc, 1, 1]).reshaped([c.b, cc])
+                let what = "\(c), \(threads) thread(s)"
+                ZooTestSupport.assertClose(y.value, y2.value, tol: 1e-5, "out \(what)")
+                ZooTestSupport.assertClose(code.grad!, dcode, tol: 1e-5, "dcode \(what)")
+                ZooTestSupport.assertClose(rest.grad!, dx.sliceKernel(axis: 1, start: cc, length: cr), tol: 1e-5, "drest \(what)")
+                ZooTestSupport.assertClose(w.grad!, w2.grad!, tol: 1e-5, "dw \(what)")
+                if let bias, let b2 { ZooTestSupport.assertClose(bias.grad!, b2.grad!, tol: 1e-5, "db \(what)") }
+            }
+        }
+    }
+
+    func testReplacingAValueDropsItsProvenance() throws {
+        // A concat whose value is replaced is convolved as a plain tensor.
+        let code = Variable(Tensor(zeros: [1, 2])), rest = Variable(Tensor(zeros: [1, 1, 3, 3]))
+        let joint = try Variable.concat([code.replicate(height: 3, width: 3), rest], axis: 1)
+        let w = Variable(Tensor(shape: [1, 3, 3, 3], repeating: 1), requiresGrad: true)
+        XCTAssertEqual(try joint.conv2d(weight: w, bias: nil, padding: 1).op, .conv2dReplicated)
+        joint.value = Tensor(shape: [1, 3, 3, 3], repeating: 1)
+        let y = try joint.conv2d(weight: w, bias: nil, padding: 1)
+        XCTAssertEqual(y.op, .conv2d)
+        XCTAssertEqual(y.value.scalars[4], 27)  // the centre sees all 27 ones
+    }
 }

@@ -31,6 +31,14 @@ final class GradientTests: XCTestCase {
                 try $0[0].conv2d(weight: $0[1], bias: $0[2], stride: 2, padding: 1)
             }
         },
+        .conv2dReplicated: {
+            // conv2d over [replicate(code); rest]: gradients reach code, rest, weight and bias.
+            try gradCheck([randomInput([2, 3], seed: 1), randomInput([2, 2, 5, 4], seed: 2), randomInput([3, 5, 3, 3], seed: 3),
+                           randomInput([3], seed: 4)]) {
+                let x = try Variable.concat([$0[0].replicate(height: 5, width: 4), $0[1]], axis: 1)
+                return try x.conv2d(weight: $0[2], bias: $0[3], stride: 1, padding: 1)
+            }
+        },
         .upsampleNearest: { try gradCheck([randomInput([1, 2, 2, 3], seed: 1)]) { try $0[0].upsampleNearest(scale: 2) } },
         .batchNorm: {
             try gradCheck([randomInput([3, 2, 2, 2], seed: 1), randomInput([2], seed: 2), randomInput([2], seed: 3)], eps: 1e-2) {
@@ -87,6 +95,18 @@ final class GradientTests: XCTestCase {
                 try $0[0].conv2d(weight: $0[1], bias: nil, stride: s, padding: p)
             }
             XCTAssertLessThan(report.maxError, 2e-2, "conv k\(k) s\(s) p\(p): \(report)")
+        }
+    }
+
+    func testReplicatedConvGeometries() throws {
+        // The replicated-prefix conv on every StackGAN geometry, including outputs whose windows are
+        // cut on both sides (4×4 s4 p0 has none; 4×4 s2 p1 on 3 rows cuts the first and last).
+        for (k, s, p, h, w) in [(3, 1, 1, 4, 5), (4, 2, 1, 6, 3), (4, 4, 0, 8, 8), (1, 1, 0, 3, 4), (3, 1, 1, 1, 2)] {
+            let report = try gradCheck([randomInput([2, 2], seed: 4), randomInput([2, 1, h, w], seed: 5), randomInput([3, 3, k, k], seed: 6)]) {
+                let x = try Variable.concat([$0[0].replicate(height: h, width: w), $0[1]], axis: 1)
+                return try x.conv2d(weight: $0[2], bias: nil, stride: s, padding: p)
+            }
+            XCTAssertLessThan(report.maxError, 2e-2, "replicated conv k\(k) s\(s) p\(p) \(h)×\(w): \(report)")
         }
     }
 

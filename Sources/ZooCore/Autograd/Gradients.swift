@@ -71,6 +71,15 @@ enum Gradients {
             RoundingProbe.perturb(&dw, reduction: geometry.colCols)
             return hasBias ? [dx, dw, db] : [dx, dw]
 
+        case .conv2dReplicated(let code, let rest, let wCode, let wRest, let hasBias, let geometry):
+            var (dcode, drest, dw, db) = Tensor.conv2dReplicatedBackward(
+                code: code, rest: rest, wCode: wCode, wRest: wRest, hasBias: hasBias && need(3), geometry, g,
+                needCode: need(0), needRest: need(1), needWeight: need(2))
+            RoundingProbe.perturb(&dcode, reduction: geometry.outChannels * geometry.kernelH * geometry.kernelW)
+            RoundingProbe.perturb(&drest, reduction: geometry.outChannels * geometry.kernelH * geometry.kernelW)
+            RoundingProbe.perturb(&dw, reduction: geometry.colCols)
+            return hasBias ? [dcode, drest, dw, db] : [dcode, drest, dw]
+
         case .upsampleNearest(let scale):
             return [g.downsampledSum(scale)]
 

@@ -3,7 +3,7 @@
 /// Every differentiable op, by name. Tests iterate `allCases` so no op escapes a gradient check.
 public enum Op: String, CaseIterable, Sendable {
     case add, sub, mul, div, addScalar, mulScalar, powScalar, exp, log, sqrt
-    case matmul, bmm, linear, conv2d, upsampleNearest, batchNorm
+    case matmul, bmm, linear, conv2d, conv2dReplicated, upsampleNearest, batchNorm
     case relu, leakyRelu, sigmoid, tanh, glu
     case sum, mean, concat, slice, reshape, replicate, transpose
     case bceProbs, bceLogits
@@ -26,6 +26,9 @@ enum OpRecord {
     /// x [R, in] (the input viewed as rows), w [out, in]; `inShape` restores x's shape.
     case linear(x: Tensor, w: Tensor, hasBias: Bool, inShape: [Int])
     case conv2d(x: Tensor, w: Tensor, hasBias: Bool, geometry: ConvGeometry)
+    /// conv2d of [replicate(code); rest] (inputs code, rest, weight, bias?), with the weight split
+    /// as `Tensor.splitReplicatedWeights` does; `geometry` is the whole conv's.
+    case conv2dReplicated(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor, hasBias: Bool, geometry: ConvGeometry)
     case upsampleNearest(scale: Int)
     /// The input x and the per-channel mean and invstd it was normalised with (x̂ = (x − mean)·invstd
     /// is recomputed in the backward); y = x·α + shift with α = γ·invstd, to which the fused
@@ -64,6 +67,7 @@ enum OpRecord {
         case .bmm: return .bmm
         case .linear: return .linear
         case .conv2d: return .conv2d
+        case .conv2dReplicated: return .conv2dReplicated
         case .upsampleNearest: return .upsampleNearest
         case .batchNorm: return .batchNorm
         case .relu: return .relu

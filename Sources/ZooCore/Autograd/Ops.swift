@@ -163,6 +163,15 @@ extension Variable {
             throw ZooError.shape(op: "conv2d", message: "input \(shapeString(shape)) is smaller than the kernel \(g.kernelH)×\(g.kernelW) (padding \(padding))")
         }
         FlopCounter.add(m: g.outChannels, n: g.colCols, k: g.colRows)
+        if case .replicatedPrefix(let code, let rest)? = provenance {
+            // [replicate(code); rest]: the constant planes' taps are summed instead of convolved.
+            let (wCode, wRest) = Tensor.splitReplicatedWeights(weight.value, codeChannels: code.shape[1])
+            let out = Tensor.conv2dReplicatedKernel(code: code.value, rest: rest.value, wCode: wCode, wRest: wRest,
+                                                    bias: bias?.value, g)
+            let inputs = [code, rest, weight] + (bias.map { [$0] } ?? [])
+            return Variable.result(out, inputs, .conv2dReplicated(code: code.value, rest: rest.value, wCode: wCode,
+                                                                  wRest: wRest, hasBias: bias != nil, geometry: g))
+        }
         let out = Tensor.conv2dKernel(value, weight.value, bias?.value, g)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Variable.result(out, inputs, .conv2d(x: value, w: weight.value, hasBias: bias != nil, geometry: g))
@@ -185,7 +194,9 @@ extension Variable {
         guard shape.count == 2, height >= 1, width >= 1 else {
             throw ZooError.shape(op: "replicate", message: "expects [B, C] and positive sizes, got \(shapeString(shape)) to \(height)×\(width)")
         }
-        return Variable.result(value.replicatedSpatially(height: height, width: width), [self], .replicate)
+        let out = Variable.result(value.replicatedSpatially(height: height, width: width), [self], .replicate)
+        out.provenance = .replicated(code: self)
+        return out
     }
 
     /// Swaps the last two axes. Shapes: (..., M, N) → (..., N, M).
@@ -241,8 +252,12 @@ extension Variable {
             }
             outShape[ax] += p.shape[ax]
         }
-        let out = Tensor.concatKernel(parts.map(\.value), axis: ax, outShape: outShape)
-        return result(out, parts, .concat(axis: ax, sizes: parts.map { $0.shape[ax] }))
+        let out = result(Tensor.concatKernel(parts.map(\.value), axis: ax, outShape: outShape), parts,
+                         .concat(axis: ax, sizes: parts.map { $0.shape[ax] }))
+        if ax == 1, outShape.count == 4, parts.count == 2, case .replicated(let code)? = parts[0].provenance {
+            out.provenance = .replicatedPrefix(code: code, rest: parts[1])
+        }
+        return out
     }
 }
 

@@ -4,7 +4,7 @@
 /// its op and inputs when gradients are enabled and some input requires them.
 public final class Variable {
     /// The current value. Optimisers update parameters in place through this property.
-    public var value: Tensor
+    public var value: Tensor { didSet { provenance = nil } }
     /// Accumulated gradient (leaves only; nil until a backward pass reaches this leaf).
     public var grad: Tensor?
     /// Whether gradients flow to this variable.
@@ -18,6 +18,15 @@ public final class Variable {
     private(set) var record: OpRecord?
     private(set) var inputs: [Variable]
     private(set) var graphReleased = false
+
+    /// How the value was assembled, when an op downstream can exploit it (not part of the graph;
+    /// cleared when the value is replaced): a spatial replicate of `code`, or a channel concat of
+    /// such a replicate and `rest`, which conv2d computes without convolving the constant planes.
+    enum Provenance {
+        case replicated(code: Variable)
+        case replicatedPrefix(code: Variable, rest: Variable)
+    }
+    var provenance: Provenance?
 
     /// Drops the op record and the references to the inputs (after their gradients are computed).
     func releaseGraph() {

@@ -1,0 +1,169 @@
+// conv2d of [replicate(code); rest] as the conv of `rest` plus the code's per-tap responses summed
+// over the taps that land inside the image: exact, without convolving the constant planes.
+//
+// A spatially constant input channel contributes Σ_taps w[o, c, t]·code[b, c] at every output
+// position, summed over the taps t that fall inside the (zero-padded) input. So with
+// T [B, O, kH·kW] = code · W_code (one small GEMM), the code's part of the output at (y, x) is
+// Σ_{ky valid at y} Σ_{kx valid at x} T[b, o, ky, kx]. The backward pass needs the same windows:
+// S[b, o, t] = Σ of gy over the positions where tap t is inside, then dcode = S · W_codeᵀ and
+// dW_code = codeᵀ · S. StackGAN's joint convs (text code tiled over the image, concatenated
+// with the features) spend most of their FLOPs on those constant planes.
+
+/// For each output coordinate along one axis, the kernel offsets k that land inside the input:
+/// 0 ≤ i·stride + k − padding < size.
+struct TapWindows {
+    let valid: [Range<Int>]
+
+    init(outputs: Int, size: Int, kernel: Int, stride: Int, padding: Int) {
+        valid = (0..<outputs).map { i in
+            let start = i * stride - padding
+            let lo = max(0, -start)
+            return lo..<max(lo, min(kernel, size - start))
+        }
+    }
+}
+
+extension ConvGeometry {
+    /// The same convolution over the last `channels` input channels only.
+    func restricted(toChannels channels: Int) -> ConvGeometry {
+        var g = self
+        g.channels = channels
+        return g
+    }
+
+    var rowWindows: TapWindows { TapWindows(outputs: outH, size: height, kernel: kernelH, stride: stride, padding: padding) }
+    var columnWindows: TapWindows { TapWindows(outputs: outW, size: width, kernel: kernelW, stride: stride, padding: padding) }
+}
+
+extension Tensor {
+    /// The weight w [O, Cc + Cr, kH, kW] split for a replicated prefix of `codeChannels` = Cc:
+    /// code [Cc, O·kH·kW] with code[c, o·kk + t] = w[o, c, t] (one GEMM's right operand), and
+    /// rest [O, Cr, kH, kW].
+    static func splitReplicatedWeights(_ w: Tensor, codeChannels cc: Int) -> (code: Tensor, rest: Tensor) {
+        let o = w.shape[0], cin = w.shape[1], kk = w.shape[2] * w.shape[3], cr = cin - cc
+        let code = Tensor(uninitialized: [cc, o * kk])
+        let rest = Tensor(uninitialized: [o, cr, w.shape[2], w.shape[3]])
+        let src = w.ptr, dc = code.ptr, dr = rest.ptr
+        for oc in 0..<o {
+            let row = src + oc * cin * kk
+            for c in 0..<cc { (dc + c * o * kk + oc * kk).update(from: row + c * kk, count: kk) }
+            (dr + oc * cr * kk).update(from: row + cc * kk, count: cr * kk)
+        }
+        return withExtendedLifetime(w) { (code, rest) }
+    }
+
+    /// y [B, O, H', W'] = conv([replicate(code [B, Cc]); rest [B, Cr, H, W]], w) (+ bias), with the
+    /// weight already split (`splitReplicatedWeights`); `g` is the whole conv's geometry.
+    static func conv2dReplicatedKernel(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor,
+                                       bias: Tensor?, _ g: ConvGeometry) -> Tensor {
+        let out = conv2dKernel(rest, wRest, bias, g.restricted(toChannels: rest.shape[1]))
+        let cc = code.shape[1], taps = wCode.shape[1]
+        // t [B, O·kk] = code [B, Cc] · wCode [Cc, O·kk]
+        let t = Tensor(uninitialized: [g.batch, taps])
+        sgemm(transA: false, transB: false, m: g.batch, n: taps, k: cc, a: code.ptr, lda: cc, b: wCode.ptr, ldb: taps,
+              c: t.ptr, ldc: taps)
+        addWindowSums(t, g, into: out)
+        return withExtendedLifetime((code, wCode)) { out }
+    }
+
+    /// out[b, o, y, x] += Σ_{ky valid at y, kx valid at x} t[b, o, ky, kx], plane by plane.
+    private static func addWindowSums(_ t: Tensor, _ g: ConvGeometry, into out: Tensor) {
+        let rows = g.rowWindows.valid, cols = g.columnWindows.valid
+        let kh = g.kernelH, kw = g.kernelW, ow = g.outW, plane = g.outPlane
+        let tp = t.ptr, op = out.ptr
+        parallelFor(g.batch * g.outChannels, costPerItem: plane * 2) { planes in
+            // colSum [kH, W']: Σ_{kx valid at x} t[ky, kx]; line [W']: the row's total.
+            var colSum = [Float](repeating: 0, count: kh * ow), line = [Float](repeating: 0, count: ow)
+            for p in planes {
+                let tap = tp + p * kh * kw
+                for ky in 0..<kh {
+                    for x in 0..<ow {
+                        var s: Float = 0
+                        for kx in cols[x] { s += tap[ky * kw + kx] }
+                        colSum[ky * ow + x] = s
+                    }
+                }
+                let dst = op + p * plane
+                for y in 0..<g.outH {
+                    for x in 0..<ow { line[x] = 0 }
+                    for ky in rows[y] { for x in 0..<ow { line[x] += colSum[ky * ow + x] } }
+                    let row = dst + y * ow
+                    for x in 0..<ow { row[x] += line[x] }
+                }
+            }
+        }
+        withExtendedLifetime((t, out)) {}
+    }
+
+    /// Gradients of `conv2dReplicatedKernel` for upstream gy [B, O, H', W']: (dcode [B, Cc],
+    /// drest, dw [O, Cc + Cr, kH, kW], db).
+    static func conv2dReplicatedBackward(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor, hasBias: Bool,
+                                         _ g: ConvGeometry, _ gy: Tensor, needCode: Bool, needRest: Bool,
+                                         needWeight: Bool) -> (Tensor?, Tensor?, Tensor?, Tensor?) {
+        let (drest, dwRest, db) = conv2dBackward(rest, wRest, hasBias: hasBias, g.restricted(toChannels: rest.shape[1]), gy,
+                                                 needInput: needRest, needWeight: needWeight)
+        guard needCode || needWeight else { return (nil, drest, nil, db) }
+        let b = g.batch, cc = code.shape[1], taps = wCode.shape[1]
+        let s = windowSums(gy, g)
+        var dcode: Tensor?
+        if needCode {
+            // dcode [B, Cc] = s [B, O·kk] · wCodeᵀ
+            let d = Tensor(uninitialized: [b, cc])
+            sgemm(transA: false, transB: true, m: b, n: cc, k: taps, a: s.ptr, lda: taps, b: wCode.ptr, ldb: taps,
+                  c: d.ptr, ldc: cc)
+            dcode = d
+        }
+        var dw: Tensor?
+        if needWeight, let dwRest {
+            // dwCode [Cc, O·kk] = codeᵀ · s, then interleaved with dwRest into [O, Cc + Cr, kH, kW].
+            let dwCode = Tensor(uninitialized: [cc, taps])
+            sgemm(transA: true, transB: false, m: cc, n: taps, k: b, a: code.ptr, lda: cc, b: s.ptr, ldb: taps,
+                  c: dwCode.ptr, ldc: taps)
+            dw = joinReplicatedWeights(code: dwCode, rest: dwRest)
+        }
+        return withExtendedLifetime((code, wCode, s)) { (dcode, drest, dw, db) }
+    }
+
+    /// The inverse of `splitReplicatedWeights`: [O, Cc + Cr, kH, kW] from code [Cc, O·kk] and rest.
+    static func joinReplicatedWeights(code: Tensor, rest: Tensor) -> Tensor {
+        let o = rest.shape[0], cr = rest.shape[1], kh = rest.shape[2], kw = rest.shape[3], kk = kh * kw
+        let cc = code.shape[0], cin = cc + cr
+        let w = Tensor(uninitialized: [o, cin, kh, kw])
+        let dst = w.ptr, sc = code.ptr, sr = rest.ptr
+        for oc in 0..<o {
+            let row = dst + oc * cin * kk
+            for c in 0..<cc { (row + c * kk).update(from: sc + c * o * kk + oc * kk, count: kk) }
+            (row + cc * kk).update(from: sr + oc * cr * kk, count: cr * kk)
+        }
+        return withExtendedLifetime((code, rest)) { w }
+    }
+
+    /// s [B, O·kk]: s[b, o, ky, kx] = Σ of gy[b, o] over the positions (y, x) where tap (ky, kx) is
+    /// inside the input, accumulated in Double.
+    private static func windowSums(_ gy: Tensor, _ g: ConvGeometry) -> Tensor {
+        let rows = g.rowWindows.valid, cols = g.columnWindows.valid
+        let kh = g.kernelH, kw = g.kernelW, ow = g.outW, plane = g.outPlane
+        // Columns whose window is the whole kernel share one running sum; the others are added per tap.
+        let full = (0..<ow).filter { cols[$0].count == kw }, partial = (0..<ow).filter { cols[$0].count < kw }
+        let s = Tensor(uninitialized: [g.batch, g.outChannels * kh * kw])
+        let gp = gy.ptr, sp = s.ptr
+        parallelFor(g.batch * g.outChannels, costPerItem: plane) { planes in
+            var line = [Double](repeating: 0, count: kw), acc = [Double](repeating: 0, count: kh * kw)
+            for p in planes {
+                let src = gp + p * plane
+                for i in acc.indices { acc[i] = 0 }
+                for y in 0..<g.outH {
+                    let row = src + y * ow
+                    var whole = 0.0
+                    for x in full { whole += Double(row[x]) }
+                    for kx in 0..<kw { line[kx] = whole }
+                    for x in partial { for kx in cols[x] { line[kx] += Double(row[x]) } }
+                    for ky in rows[y] { for kx in 0..<kw { acc[ky * kw + kx] += line[kx] } }
+                }
+                let dst = sp + p * kh * kw
+                for i in 0..<kh * kw { dst[i] = Float(acc[i]) }
+            }
+        }
+        return withExtendedLifetime(gy) { s }
+    }
+}
