@@ -2,8 +2,8 @@
 import Foundation
 
 /// Uninitialised, 64-byte-aligned Float buffers valid inside a closure. They come from the same
-/// allocator as tensors (`BufferCache`): below 32 MiB glibc's heap, which is configured never to
-/// hand freed memory back, reuses them without page faults; from 32 MiB on the buffer cache does.
+/// allocator as tensors (`BufferCache`): below 1 MiB glibc's heap, which is configured never to
+/// hand freed memory back, reuses them without page faults; from 1 MiB on the buffer cache does.
 /// Concurrent and nested borrowers each get their own buffer.
 enum Scratch {
     /// Runs `body` with an uninitialised buffer of at least `count` Floats, valid only inside `body`.
