@@ -25,7 +25,7 @@ public func releaseFreedMemory() {
 /// never trimmed, so small freed buffers are reused instead of being unmapped and faulted in again.
 /// (The heap threshold had been 32 MiB: a training step's many 1–32 MiB activations then
 /// fragmented the heap, and v1 Stage-I's peak RSS wandered between 1.5 and 1.75 GB from run to
-/// run; with 1 MiB it is 1.1 GB, at the same speed.)
+/// run; with 1 MiB it is 1.2 GB, at the same speed, and the generator forward's 0.75 → 0.6 GB.)
 let allocatorConfigured: Void = {
     #if os(Linux)
     _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, Int32(BufferCache.minBytes))
@@ -34,10 +34,15 @@ let allocatorConfigured: Void = {
     #endif
 }()
 
-/// Freed tensor buffers of at least `minBytes`, kept by exact size for the next request of that
-/// size: glibc maps such buffers afresh on every allocation and unmaps them on free, so without
-/// this each step of a large model page-faults in its activations, gradients and temporaries again
-/// (measured: 14% of a v2 birds training step in the kernel's page clearing).
+/// Freed tensor buffers of at least `minBytes`, kept for the next request that fits: glibc maps
+/// such buffers afresh on every allocation and unmaps them on free, so without this each step of a
+/// large model page-faults in its activations, gradients and temporaries again (measured: 14% of a
+/// v2 birds training step in the kernel's page clearing).
+///
+/// A request takes the smallest cached buffer of its size up to twice its size (a training step
+/// asks for the same sizes every iteration and gets them back exactly; a generator's forward pass,
+/// whose consecutive layers differ in size and whose live set is small, reuses the buffers of its
+/// neighbours instead of mapping new ones), and a buffer counts as live with its whole size.
 ///
 /// The cache never raises peak memory: live plus cached bytes stay at or below the most bytes that
 /// were ever live at once (memory the process has already held), so an allocation that misses
@@ -49,6 +54,8 @@ enum BufferCache {
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     /// Cached (size, pointer) in the order they were freed, for eviction.
     nonisolated(unsafe) private static var order: [(Int, UnsafeMutableRawPointer)] = []
+    /// The size of every live buffer of at least `minBytes` (it may exceed what its owner asked for).
+    nonisolated(unsafe) private static var sizes: [UnsafeMutableRawPointer: Int] = [:]
     nonisolated(unsafe) private static var cachedBytes = 0
     nonisolated(unsafe) private static var liveBytes = 0
     nonisolated(unsafe) private static var peakLiveBytes = 0
@@ -59,19 +66,24 @@ enum BufferCache {
         bytes < minBytes ? max(bytes, 4) : (bytes + 4095) & ~4095
     }
 
-    /// A 64-byte-aligned buffer of `roundedSize(bytes)` bytes, uninitialised.
+    /// A 64-byte-aligned buffer of at least `roundedSize(bytes)` bytes, uninitialised.
     static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
-        let size = roundedSize(bytes)
-        guard size >= minBytes else { return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64) }
+        let request = roundedSize(bytes)
+        guard request >= minBytes else { return UnsafeMutableRawPointer.allocate(byteCount: request, alignment: 64) }
         var evicted: [UnsafeMutableRawPointer] = []
         let hit: UnsafeMutableRawPointer? = lock.withLock {
-            liveBytes += size
-            peakLiveBytes = max(peakLiveBytes, liveBytes)
-            if let p = free[size]?.popLast() {
+            // The smallest cached size that fits, within twice the request.
+            if let size = free.keys.filter({ $0 >= request && $0 <= 2 * request && !(free[$0]!.isEmpty) }).min(),
+               let p = free[size]!.popLast() {
                 if let i = order.lastIndex(where: { $0.1 == p }) { order.remove(at: i) }
                 cachedBytes -= size
+                liveBytes += size
+                peakLiveBytes = max(peakLiveBytes, liveBytes)
+                sizes[p] = size
                 return p
             }
+            liveBytes += request
+            peakLiveBytes = max(peakLiveBytes, liveBytes)
             var drop = 0
             while liveBytes + cachedBytes > peakLiveBytes, drop < order.count {
                 let (s, p) = order[drop]
@@ -84,14 +96,17 @@ enum BufferCache {
             return nil
         }
         for p in evicted { p.deallocate() }
-        return hit ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        if let hit { return hit }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: request, alignment: 64)
+        lock.withLock { sizes[p] = request }
+        return p
     }
 
     /// Takes back a buffer from `allocate(bytes)`.
     static func release(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) {
-        let size = roundedSize(bytes)
-        guard size >= minBytes else { pointer.deallocate(); return }
+        guard roundedSize(bytes) >= minBytes else { pointer.deallocate(); return }
         lock.withLock {
+            let size = sizes.removeValue(forKey: pointer)!
             liveBytes -= size
             free[size, default: []].append(pointer)
             order.append((size, pointer))
