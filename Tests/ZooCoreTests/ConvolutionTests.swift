@@ -243,19 +243,22 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
-    func testReplicatedPrefixMatchesTheMaterialisedConcat() throws {
-        // conv2d over concat([replicate(code), rest]) takes the replicated-prefix path; the same conv
-        // on a plain copy of the concatenated input is the reference (outputs and every gradient).
+    func testReplicatedChannelsMatchTheMaterialisedConcat() throws {
+        // conv2d over concat([replicate(code), rest]) or concat([rest, replicate(code)]) takes the
+        // replicated path; the same conv on a plain copy of the concatenated input is the reference
+        // (outputs and every gradient).
         for threads in [1, 2] {
             Threads.set(threads)
             for c in Self.cases {
+              for codeFirst in [true, false] {
                 let cc = 3, cr = c.c
                 var gen = RandomGenerator(seed: 11)
                 let code = Variable(Tensor.randn([c.b, cc], generator: &gen), requiresGrad: true)
                 let rest = Variable(Tensor.randn([c.b, cr, c.h, c.w], generator: &gen), requiresGrad: true)
                 let w = Variable(Tensor.randn([c.o, cc + cr, c.kh, c.kw], generator: &gen), requiresGrad: true)
                 let bias = c.bias ? Variable(Tensor.randn([c.o], generator: &gen), requiresGrad: true) : nil
-                let joint = try Variable.concat([code.replicate(height: c.h, width: c.w), rest], axis: 1)
+                let tiled = try code.replicate(height: c.h, width: c.w)
+                let joint = try Variable.concat(codeFirst ? [tiled, rest] : [rest, tiled], axis: 1)
                 let y = try joint.conv2d(weight: w, bias: bias, stride: c.stride, padding: c.pad)
                 XCTAssertEqual(y.op, .conv2dReplicated, "\(c)")
                 let gy = Tensor.randn(y.shape, generator: &gen)
@@ -267,13 +270,15 @@ final class ConvolutionTests: XCTestCase {
                 XCTAssertEqual(y2.op, .conv2d)
                 try y2.backward(gy)
                 let dx = plain.grad!
-                let dcode = try dx.sliceKernel(axis: 1, start: 0, length: cc).sum(toShape: [c.b, cc, 1, 1]).reshaped([c.b, cc])
-                let what = "\(c), \(threads) thread(s)"
+                let (codeAt, restAt) = codeFirst ? (0, cc) : (cr, 0)
+                let dcode = try dx.sliceKernel(axis: 1, start: codeAt, length: cc).sum(toShape: [c.b, cc, 1, 1]).reshaped([c.b, cc])
+                let what = "\(c), code \(codeFirst ? "first" : "last"), \(threads) thread(s)"
                 ZooTestSupport.assertClose(y.value, y2.value, tol: 1e-5, "out \(what)")
                 ZooTestSupport.assertClose(code.grad!, dcode, tol: 1e-5, "dcode \(what)")
-                ZooTestSupport.assertClose(rest.grad!, dx.sliceKernel(axis: 1, start: cc, length: cr), tol: 1e-5, "drest \(what)")
+                ZooTestSupport.assertClose(rest.grad!, dx.sliceKernel(axis: 1, start: restAt, length: cr), tol: 1e-5, "drest \(what)")
                 ZooTestSupport.assertClose(w.grad!, w2.grad!, tol: 1e-5, "dw \(what)")
                 if let bias, let b2 { ZooTestSupport.assertClose(bias.grad!, b2.grad!, tol: 1e-5, "db \(what)") }
+              }
             }
         }
     }

@@ -108,6 +108,11 @@ final class GradientTests: XCTestCase {
             }
             XCTAssertLessThan(report.maxError, 2e-2, "replicated conv k\(k) s\(s) p\(p) \(h)×\(w): \(report)")
         }
+        // The replicate after the features (StackGAN-v1's order).
+        let report = try gradCheck([randomInput([2, 2], seed: 7), randomInput([2, 1, 5, 4], seed: 8), randomInput([3, 3, 3, 3], seed: 9)]) {
+            try Variable.concat([$0[1], $0[0].replicate(height: 5, width: 4)], axis: 1).conv2d(weight: $0[2], bias: nil, padding: 1)
+        }
+        XCTAssertLessThan(report.maxError, 2e-2, "replicate last: \(report)")
     }
 
     func testFusedBatchNormActivationGradients() throws {

@@ -71,9 +71,9 @@ enum Gradients {
             RoundingProbe.perturb(&dw, reduction: geometry.colCols)
             return hasBias ? [dx, dw, db] : [dx, dw]
 
-        case .conv2dReplicated(let code, let rest, let wCode, let wRest, let hasBias, let geometry):
+        case .conv2dReplicated(let code, let rest, let wCode, let wRest, let codeFirst, let hasBias, let geometry):
             var (dcode, drest, dw, db) = Tensor.conv2dReplicatedBackward(
-                code: code, rest: rest, wCode: wCode, wRest: wRest, hasBias: hasBias && need(3), geometry, g,
+                code: code, rest: rest, wCode: wCode, wRest: wRest, codeFirst: codeFirst, hasBias: hasBias && need(3), geometry, g,
                 needCode: need(0), needRest: need(1), needWeight: need(2))
             RoundingProbe.perturb(&dcode, reduction: geometry.outChannels * geometry.kernelH * geometry.kernelW)
             RoundingProbe.perturb(&drest, reduction: geometry.outChannels * geometry.kernelH * geometry.kernelW)

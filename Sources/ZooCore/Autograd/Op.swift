@@ -26,9 +26,11 @@ enum OpRecord {
     /// x [R, in] (the input viewed as rows), w [out, in]; `inShape` restores x's shape.
     case linear(x: Tensor, w: Tensor, hasBias: Bool, inShape: [Int])
     case conv2d(x: Tensor, w: Tensor, hasBias: Bool, geometry: ConvGeometry)
-    /// conv2d of [replicate(code); rest] (inputs code, rest, weight, bias?), with the weight split
-    /// as `Tensor.splitReplicatedWeights` does; `geometry` is the whole conv's.
-    case conv2dReplicated(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor, hasBias: Bool, geometry: ConvGeometry)
+    /// conv2d of [replicate(code); rest] (or [rest; replicate(code)] when not `codeFirst`; inputs
+    /// code, rest, weight, bias?), with the weight split as `Tensor.splitReplicatedWeights` does;
+    /// `geometry` is the whole conv's.
+    case conv2dReplicated(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor, codeFirst: Bool, hasBias: Bool,
+                          geometry: ConvGeometry)
     case upsampleNearest(scale: Int)
     /// The input x and the per-channel mean and invstd it was normalised with (x̂ = (x − mean)·invstd
     /// is recomputed in the backward); y = x·α + shift with α = γ·invstd, to which the fused

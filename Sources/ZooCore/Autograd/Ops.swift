@@ -163,14 +163,15 @@ extension Variable {
             throw ZooError.shape(op: "conv2d", message: "input \(shapeString(shape)) is smaller than the kernel \(g.kernelH)×\(g.kernelW) (padding \(padding))")
         }
         FlopCounter.add(m: g.outChannels, n: g.colCols, k: g.colRows)
-        if case .replicatedPrefix(let code, let rest)? = provenance {
-            // [replicate(code); rest]: the constant planes' taps are summed instead of convolved.
-            let (wCode, wRest) = Tensor.splitReplicatedWeights(weight.value, codeChannels: code.shape[1])
+        if case .joinedWithReplicated(let code, let rest, let codeFirst)? = provenance {
+            // [replicate(code); rest] or [rest; replicate(code)]: the constant planes' taps are summed
+            // instead of convolved.
+            let (wCode, wRest) = Tensor.splitReplicatedWeights(weight.value, codeChannels: code.shape[1], codeFirst: codeFirst)
             let out = Tensor.conv2dReplicatedKernel(code: code.value, rest: rest.value, wCode: wCode, wRest: wRest,
                                                     bias: bias?.value, g)
             let inputs = [code, rest, weight] + (bias.map { [$0] } ?? [])
             return Variable.result(out, inputs, .conv2dReplicated(code: code.value, rest: rest.value, wCode: wCode,
-                                                                  wRest: wRest, hasBias: bias != nil, geometry: g))
+                                                                  wRest: wRest, codeFirst: codeFirst, hasBias: bias != nil, geometry: g))
         }
         let out = Tensor.conv2dKernel(value, weight.value, bias?.value, g)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
@@ -254,8 +255,12 @@ extension Variable {
         }
         let out = result(Tensor.concatKernel(parts.map(\.value), axis: ax, outShape: outShape), parts,
                          .concat(axis: ax, sizes: parts.map { $0.shape[ax] }))
-        if ax == 1, outShape.count == 4, parts.count == 2, case .replicated(let code)? = parts[0].provenance {
-            out.provenance = .replicatedPrefix(code: code, rest: parts[1])
+        if ax == 1, outShape.count == 4, parts.count == 2 {
+            if case .replicated(let code)? = parts[0].provenance {
+                out.provenance = .joinedWithReplicated(code: code, rest: parts[1], codeFirst: true)
+            } else if case .replicated(let code)? = parts[1].provenance {
+                out.provenance = .joinedWithReplicated(code: code, rest: parts[0], codeFirst: false)
+            }
         }
         return out
     }

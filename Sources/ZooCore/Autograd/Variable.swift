@@ -21,10 +21,11 @@ public final class Variable {
 
     /// How the value was assembled, when an op downstream can exploit it (not part of the graph;
     /// cleared when the value is replaced): a spatial replicate of `code`, or a channel concat of
-    /// such a replicate and `rest`, which conv2d computes without convolving the constant planes.
+    /// such a replicate and `rest` (the replicate first or last), which conv2d computes without
+    /// convolving the constant planes.
     enum Provenance {
         case replicated(code: Variable)
-        case replicatedPrefix(code: Variable, rest: Variable)
+        case joinedWithReplicated(code: Variable, rest: Variable, codeFirst: Bool)
     }
     var provenance: Provenance?
 

@@ -1,5 +1,6 @@
-// conv2d of [replicate(code); rest] as the conv of `rest` plus the code's per-tap responses summed
-// over the taps that land inside the image: exact, without convolving the constant planes.
+// conv2d of [replicate(code); rest] (or [rest; replicate(code)]) as the conv of `rest` plus the
+// code's per-tap responses summed over the taps that land inside the image: exact, without
+// convolving the constant planes.
 //
 // A spatially constant input channel contributes Σ_taps w[o, c, t]·code[b, c] at every output
 // position, summed over the taps t that fall inside the (zero-padded) input. So with
@@ -36,18 +37,19 @@ extension ConvGeometry {
 }
 
 extension Tensor {
-    /// The weight w [O, Cc + Cr, kH, kW] split for a replicated prefix of `codeChannels` = Cc:
-    /// code [Cc, O·kH·kW] with code[c, o·kk + t] = w[o, c, t] (one GEMM's right operand), and
-    /// rest [O, Cr, kH, kW].
-    static func splitReplicatedWeights(_ w: Tensor, codeChannels cc: Int) -> (code: Tensor, rest: Tensor) {
+    /// The weight w [O, Cc + Cr, kH, kW] split for the `codeChannels` = Cc replicated channels (the
+    /// first Cc when `codeFirst`, else the last): code [Cc, O·kH·kW] with code[c, o·kk + t] =
+    /// w[o, c, t] (one GEMM's right operand), and rest [O, Cr, kH, kW].
+    static func splitReplicatedWeights(_ w: Tensor, codeChannels cc: Int, codeFirst: Bool) -> (code: Tensor, rest: Tensor) {
         let o = w.shape[0], cin = w.shape[1], kk = w.shape[2] * w.shape[3], cr = cin - cc
         let code = Tensor(uninitialized: [cc, o * kk])
         let rest = Tensor(uninitialized: [o, cr, w.shape[2], w.shape[3]])
         let src = w.ptr, dc = code.ptr, dr = rest.ptr
+        let codeStart = codeFirst ? 0 : cr * kk, restStart = codeFirst ? cc * kk : 0
         for oc in 0..<o {
             let row = src + oc * cin * kk
-            for c in 0..<cc { (dc + c * o * kk + oc * kk).update(from: row + c * kk, count: kk) }
-            (dr + oc * cr * kk).update(from: row + cc * kk, count: cr * kk)
+            for c in 0..<cc { (dc + c * o * kk + oc * kk).update(from: row + codeStart + c * kk, count: kk) }
+            (dr + oc * cr * kk).update(from: row + restStart, count: cr * kk)
         }
         return withExtendedLifetime(w) { (code, rest) }
     }
@@ -97,7 +99,7 @@ extension Tensor {
 
     /// Gradients of `conv2dReplicatedKernel` for upstream gy [B, O, H', W']: (dcode [B, Cc],
     /// drest, dw [O, Cc + Cr, kH, kW], db).
-    static func conv2dReplicatedBackward(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor, hasBias: Bool,
+    static func conv2dReplicatedBackward(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor, codeFirst: Bool, hasBias: Bool,
                                          _ g: ConvGeometry, _ gy: Tensor, needCode: Bool, needRest: Bool,
                                          needWeight: Bool) -> (Tensor?, Tensor?, Tensor?, Tensor?) {
         let (drest, dwRest, db) = conv2dBackward(rest, wRest, hasBias: hasBias, g.restricted(toChannels: rest.shape[1]), gy,
@@ -119,21 +121,22 @@ extension Tensor {
             let dwCode = Tensor(uninitialized: [cc, taps])
             sgemm(transA: true, transB: false, m: cc, n: taps, k: b, a: code.ptr, lda: cc, b: s.ptr, ldb: taps,
                   c: dwCode.ptr, ldc: taps)
-            dw = joinReplicatedWeights(code: dwCode, rest: dwRest)
+            dw = joinReplicatedWeights(code: dwCode, rest: dwRest, codeFirst: codeFirst)
         }
         return withExtendedLifetime((code, wCode, s)) { (dcode, drest, dw, db) }
     }
 
     /// The inverse of `splitReplicatedWeights`: [O, Cc + Cr, kH, kW] from code [Cc, O·kk] and rest.
-    static func joinReplicatedWeights(code: Tensor, rest: Tensor) -> Tensor {
+    static func joinReplicatedWeights(code: Tensor, rest: Tensor, codeFirst: Bool) -> Tensor {
         let o = rest.shape[0], cr = rest.shape[1], kh = rest.shape[2], kw = rest.shape[3], kk = kh * kw
         let cc = code.shape[0], cin = cc + cr
         let w = Tensor(uninitialized: [o, cin, kh, kw])
         let dst = w.ptr, sc = code.ptr, sr = rest.ptr
+        let codeStart = codeFirst ? 0 : cr * kk, restStart = codeFirst ? cc * kk : 0
         for oc in 0..<o {
             let row = dst + oc * cin * kk
-            for c in 0..<cc { (row + c * kk).update(from: sc + c * o * kk + oc * kk, count: kk) }
-            (row + cc * kk).update(from: sr + oc * cr * kk, count: cr * kk)
+            for c in 0..<cc { (row + codeStart + c * kk).update(from: sc + c * o * kk + oc * kk, count: kk) }
+            (row + restStart).update(from: sr + oc * cr * kk, count: cr * kk)
         }
         return withExtendedLifetime((code, rest)) { w }
     }
