@@ -10,30 +10,13 @@
 // dW_code = codeᵀ · S. StackGAN's joint convs (text code tiled over the image, concatenated
 // with the features) spend most of their FLOPs on those constant planes.
 
-/// For each output coordinate along one axis, the kernel offsets k that land inside the input:
-/// 0 ≤ i·stride + k − padding < size.
-struct TapWindows {
-    let valid: [Range<Int>]
-
-    init(outputs: Int, size: Int, kernel: Int, stride: Int, padding: Int) {
-        valid = (0..<outputs).map { i in
-            let start = i * stride - padding
-            let lo = max(0, -start)
-            return lo..<max(lo, min(kernel, size - start))
-        }
-    }
-}
-
 extension ConvGeometry {
-    /// The same convolution over the last `channels` input channels only.
+    /// The same convolution over `channels` input channels (the features beside a replicated code).
     func restricted(toChannels channels: Int) -> ConvGeometry {
         var g = self
         g.channels = channels
         return g
     }
-
-    var rowWindows: TapWindows { TapWindows(outputs: outH, size: height, kernel: kernelH, stride: stride, padding: padding) }
-    var columnWindows: TapWindows { TapWindows(outputs: outW, size: width, kernel: kernelW, stride: stride, padding: padding) }
 }
 
 extension Tensor {
@@ -41,17 +24,35 @@ extension Tensor {
     /// first Cc when `codeFirst`, else the last): code [Cc, O·kH·kW] with code[c, o·kk + t] =
     /// w[o, c, t] (one GEMM's right operand), and rest [O, Cr, kH, kW].
     static func splitReplicatedWeights(_ w: Tensor, codeChannels cc: Int, codeFirst: Bool) -> (code: Tensor, rest: Tensor) {
-        let o = w.shape[0], cin = w.shape[1], kk = w.shape[2] * w.shape[3], cr = cin - cc
+        let o = w.shape[0], kk = w.shape[2] * w.shape[3], cr = w.shape[1] - cc
         let code = Tensor(uninitialized: [cc, o * kk])
         let rest = Tensor(uninitialized: [o, cr, w.shape[2], w.shape[3]])
-        let src = w.ptr, dc = code.ptr, dr = rest.ptr
+        copyReplicatedWeights(w: w, code: code, rest: rest, codeFirst: codeFirst, intoWeight: false)
+        return (code, rest)
+    }
+
+    /// The inverse of `splitReplicatedWeights`: [O, Cc + Cr, kH, kW] from code [Cc, O·kk] and rest.
+    static func joinReplicatedWeights(code: Tensor, rest: Tensor, codeFirst: Bool) -> Tensor {
+        let w = Tensor(uninitialized: [rest.shape[0], code.shape[0] + rest.shape[1], rest.shape[2], rest.shape[3]])
+        copyReplicatedWeights(w: w, code: code, rest: rest, codeFirst: codeFirst, intoWeight: true)
+        return w
+    }
+
+    /// Copies between w [O, Cc + Cr, kH, kW] and its split form (code [Cc, O·kk], rest
+    /// [O, Cr, kH, kW]), in the direction `intoWeight` says.
+    private static func copyReplicatedWeights(w: Tensor, code: Tensor, rest: Tensor, codeFirst: Bool, intoWeight: Bool) {
+        let o = w.shape[0], cin = w.shape[1], kk = w.shape[2] * w.shape[3], cc = code.shape[0], cr = cin - cc
         let codeStart = codeFirst ? 0 : cr * kk, restStart = codeFirst ? cc * kk : 0
-        for oc in 0..<o {
-            let row = src + oc * cin * kk
-            for c in 0..<cc { (dc + c * o * kk + oc * kk).update(from: row + codeStart + c * kk, count: kk) }
-            (dr + oc * cr * kk).update(from: row + restStart, count: cr * kk)
+        func copy(_ wp: UnsafeMutablePointer<Float>, _ other: UnsafeMutablePointer<Float>, _ count: Int) {
+            if intoWeight { wp.update(from: other, count: count) } else { other.update(from: wp, count: count) }
         }
-        return withExtendedLifetime(w) { (code, rest) }
+        withExtendedLifetime((w, code, rest)) {
+            for oc in 0..<o {
+                let row = w.ptr + oc * cin * kk
+                for c in 0..<cc { copy(row + codeStart + c * kk, code.ptr + c * o * kk + oc * kk, kk) }
+                copy(row + restStart, rest.ptr + oc * cr * kk, cr * kk)
+            }
+        }
     }
 
     /// y [B, O, H', W'] = conv([replicate(code [B, Cc]); rest [B, Cr, H, W]], w) (+ bias), with the
@@ -68,27 +69,28 @@ extension Tensor {
         return withExtendedLifetime((code, wCode)) { out }
     }
 
-    /// out[b, o, y, x] += Σ_{ky valid at y, kx valid at x} t[b, o, ky, kx], plane by plane.
+    /// out[b, o, y, x] += Σ_{ky valid at y, kx valid at x} t[b, o, ky, kx], plane by plane (tap
+    /// (ky, kx) is valid at (y, x) when `inputRow(y, ky)` exists and x is in `validColumns(kx)`).
     private static func addWindowSums(_ t: Tensor, _ g: ConvGeometry, into out: Tensor) {
-        let rows = g.rowWindows.valid, cols = g.columnWindows.valid
         let kh = g.kernelH, kw = g.kernelW, ow = g.outW, plane = g.outPlane
+        let cols = (0..<kw).map { g.validColumns($0) }
         let tp = t.ptr, op = out.ptr
         parallelFor(g.batch * g.outChannels, costPerItem: plane * 2) { planes in
             // colSum [kH, W']: Σ_{kx valid at x} t[ky, kx]; line [W']: the row's total.
             var colSum = [Float](repeating: 0, count: kh * ow), line = [Float](repeating: 0, count: ow)
             for p in planes {
                 let tap = tp + p * kh * kw
+                for i in colSum.indices { colSum[i] = 0 }
                 for ky in 0..<kh {
-                    for x in 0..<ow {
-                        var s: Float = 0
-                        for kx in cols[x] { s += tap[ky * kw + kx] }
-                        colSum[ky * ow + x] = s
+                    for kx in 0..<kw {
+                        let v = tap[ky * kw + kx]
+                        for x in cols[kx].lo..<cols[kx].hi { colSum[ky * ow + x] += v }
                     }
                 }
                 let dst = op + p * plane
                 for y in 0..<g.outH {
                     for x in 0..<ow { line[x] = 0 }
-                    for ky in rows[y] { for x in 0..<ow { line[x] += colSum[ky * ow + x] } }
+                    for ky in 0..<kh where g.inputRow(y, ky) != nil { for x in 0..<ow { line[x] += colSum[ky * ow + x] } }
                     let row = dst + y * ow
                     for x in 0..<ow { row[x] += line[x] }
                 }
@@ -126,42 +128,24 @@ extension Tensor {
         return withExtendedLifetime((code, wCode, s)) { (dcode, drest, dw, db) }
     }
 
-    /// The inverse of `splitReplicatedWeights`: [O, Cc + Cr, kH, kW] from code [Cc, O·kk] and rest.
-    static func joinReplicatedWeights(code: Tensor, rest: Tensor, codeFirst: Bool) -> Tensor {
-        let o = rest.shape[0], cr = rest.shape[1], kh = rest.shape[2], kw = rest.shape[3], kk = kh * kw
-        let cc = code.shape[0], cin = cc + cr
-        let w = Tensor(uninitialized: [o, cin, kh, kw])
-        let dst = w.ptr, sc = code.ptr, sr = rest.ptr
-        let codeStart = codeFirst ? 0 : cr * kk, restStart = codeFirst ? cc * kk : 0
-        for oc in 0..<o {
-            let row = dst + oc * cin * kk
-            for c in 0..<cc { (row + codeStart + c * kk).update(from: sc + c * o * kk + oc * kk, count: kk) }
-            (row + restStart).update(from: sr + oc * cr * kk, count: cr * kk)
-        }
-        return withExtendedLifetime((code, rest)) { w }
-    }
-
     /// s [B, O·kk]: s[b, o, ky, kx] = Σ of gy[b, o] over the positions (y, x) where tap (ky, kx) is
-    /// inside the input, accumulated in Double.
+    /// inside the input, from each row's prefix sums in Double.
     private static func windowSums(_ gy: Tensor, _ g: ConvGeometry) -> Tensor {
-        let rows = g.rowWindows.valid, cols = g.columnWindows.valid
         let kh = g.kernelH, kw = g.kernelW, ow = g.outW, plane = g.outPlane
-        // Columns whose window is the whole kernel share one running sum; the others are added per tap.
-        let full = (0..<ow).filter { cols[$0].count == kw }, partial = (0..<ow).filter { cols[$0].count < kw }
+        let cols = (0..<kw).map { g.validColumns($0) }
         let s = Tensor(uninitialized: [g.batch, g.outChannels * kh * kw])
         let gp = gy.ptr, sp = s.ptr
         parallelFor(g.batch * g.outChannels, costPerItem: plane) { planes in
-            var line = [Double](repeating: 0, count: kw), acc = [Double](repeating: 0, count: kh * kw)
+            var prefix = [Double](repeating: 0, count: ow + 1), acc = [Double](repeating: 0, count: kh * kw)
             for p in planes {
                 let src = gp + p * plane
                 for i in acc.indices { acc[i] = 0 }
                 for y in 0..<g.outH {
                     let row = src + y * ow
-                    var whole = 0.0
-                    for x in full { whole += Double(row[x]) }
-                    for kx in 0..<kw { line[kx] = whole }
-                    for x in partial { for kx in cols[x] { line[kx] += Double(row[x]) } }
-                    for ky in rows[y] { for kx in 0..<kw { acc[ky * kw + kx] += line[kx] } }
+                    for x in 0..<ow { prefix[x + 1] = prefix[x] + Double(row[x]) }
+                    for ky in 0..<kh where g.inputRow(y, ky) != nil {
+                        for kx in 0..<kw { acc[ky * kw + kx] += prefix[cols[kx].hi] - prefix[cols[kx].lo] }
+                    }
                 }
                 let dst = sp + p * kh * kw
                 for i in 0..<kh * kw { dst[i] = Float(acc[i]) }
