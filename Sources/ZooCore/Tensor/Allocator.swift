@@ -25,7 +25,7 @@ public func releaseFreedMemory() {
 /// never trimmed, so small freed buffers are reused instead of being unmapped and faulted in again.
 /// (The heap threshold had been 32 MiB: a training step's many 1–32 MiB activations then
 /// fragmented the heap, and v1 Stage-I's peak RSS wandered between 1.5 and 1.75 GB from run to
-/// run; with 1 MiB it is 1.2 GB, at the same speed, and the generator forward's 0.75 → 0.6 GB.)
+/// run; with 1 MiB it is 1.4 GB, at the same speed, and the generator forward's 0.75 → 0.6 GB.)
 let allocatorConfigured: Void = {
     #if os(Linux)
     _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, Int32(BufferCache.minBytes))
@@ -57,8 +57,7 @@ enum BufferCache {
     static func slack(_ peak: Int) -> Int { min(peak / 4, 256 << 20) }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    /// Cached (size, pointer) in the order they were freed, for eviction.
+    /// Cached (size, pointer) in the order they were freed (eviction takes the oldest first).
     nonisolated(unsafe) private static var order: [(Int, UnsafeMutableRawPointer)] = []
     /// The size of every live buffer of at least `minBytes` (it may exceed what its owner asked for).
     nonisolated(unsafe) private static var sizes: [UnsafeMutableRawPointer: Int] = [:]
@@ -78,10 +77,13 @@ enum BufferCache {
         guard request >= minBytes else { return UnsafeMutableRawPointer.allocate(byteCount: request, alignment: 64) }
         var evicted: [UnsafeMutableRawPointer] = []
         let hit: UnsafeMutableRawPointer? = lock.withLock {
-            // The smallest cached size that fits, within twice the request.
-            if let size = free.keys.filter({ $0 >= request && $0 <= 2 * request && !(free[$0]!.isEmpty) }).min(),
-               let p = free[size]!.popLast() {
-                if let i = order.lastIndex(where: { $0.1 == p }) { order.remove(at: i) }
+            // The smallest cached buffer that fits, within twice the request (the latest freed of a size).
+            var best: Int?
+            for (i, (size, _)) in order.enumerated() where size >= request && size <= 2 * request {
+                if best == nil || size <= order[best!].0 { best = i }
+            }
+            if let best {
+                let (size, p) = order.remove(at: best)
                 cachedBytes -= size
                 liveBytes += size
                 peakLiveBytes = max(peakLiveBytes, liveBytes)
@@ -94,7 +96,6 @@ enum BufferCache {
             while liveBytes + cachedBytes > peakLiveBytes + slack(peakLiveBytes), drop < order.count {
                 let (s, p) = order[drop]
                 drop += 1
-                if let i = free[s]?.firstIndex(of: p) { free[s]!.remove(at: i) }
                 cachedBytes -= s
                 evicted.append(p)
             }
@@ -114,7 +115,6 @@ enum BufferCache {
         lock.withLock {
             let size = sizes.removeValue(forKey: pointer)!
             liveBytes -= size
-            free[size, default: []].append(pointer)
             order.append((size, pointer))
             cachedBytes += size
         }
@@ -123,7 +123,7 @@ enum BufferCache {
     /// Frees every cached buffer and lowers the high-water mark to what is live now.
     static func purge() {
         let all: [UnsafeMutableRawPointer] = lock.withLock {
-            defer { free = [:]; order = []; cachedBytes = 0; peakLiveBytes = liveBytes }
+            defer { order = []; cachedBytes = 0; peakLiveBytes = liveBytes }
             return order.map(\.1)
         }
         for p in all { p.deallocate() }
