@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "CZooShims", dependencies: ["CLua", "CPNG", "CJPEG"]),
 
         // MARK: - Engine
-        .target(name: "ZooCore", dependencies: ["CBLAS"], swiftSettings: v5),
+        // Vectorised elementwise kernels that round exactly as their scalar forms (AVX2/FMA when present).
+        .target(name: "CZooKernels"),
+        .target(name: "ZooCore", dependencies: ["CBLAS", "CZooKernels"], swiftSettings: v5),
         .target(name: "ZooImage", dependencies: ["ZooCore", "CPNG", "CJPEG", "CZooShims"], swiftSettings: v5),
         .target(name: "ZooData", dependencies: ["ZooCore", "ZooImage"], swiftSettings: v5),
         .target(

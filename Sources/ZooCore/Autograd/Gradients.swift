@@ -86,12 +86,10 @@ enum Gradients {
         case .batchNorm(let x, let mean, let invstd, let alpha, let shift, let affine, let training, let activation):
             let shape = x.shape
             let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
-            // Upstream gradient through the fused activation: d/dy, shaped like x.
-            let gy = activationBackward(g, x: x, batch: b, channels: c, spatial: s, alpha: alpha, shift: shift, activation: activation)
             let dx: Tensor? = need(0) ? Tensor(uninitialized: shape) : nil
-            let (dgamma, dbeta) = withExtendedLifetime((gy, x)) {
-                batchNormBackward(gy.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean,
-                                  invstd: invstd, alpha: alpha, training: training, dx: dx?.ptr)
+            let (dgamma, dbeta) = withExtendedLifetime((g, x)) {
+                batchNormBackward(g.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean, invstd: invstd,
+                                  alpha: alpha, shift: shift, activation: activation, training: training, dx: dx?.ptr)
             }
             guard affine else { return [dx] }
             return [dx, try Tensor(shape: [c], data: dgamma), try Tensor(shape: [c], data: dbeta)]
@@ -118,7 +116,7 @@ enum Gradients {
                 for bi in r {
                     let a = src + bi * 2 * block, gate = a + block, gg = gp + bi * block
                     let da = dst + bi * 2 * block, db = da + block
-                    for i in 0..<block { (da[i], db[i]) = gluGradients(gg[i], a[i], gate[i]) }
+                    gluGradientRow(gg, a, gate, count: block, da: da, dgate: db)
                 }
             }
             return withExtendedLifetime((x, g)) { [dx] }

@@ -75,7 +75,9 @@ extension Variable {
     }
 
     public func sigmoid() -> Variable {
-        let out = value.map(cost: 8) { sigmoidScalar($0) }
+        let out = Tensor(uninitialized: shape)
+        let src = value.ptr, dst = out.ptr
+        parallelFor(out.count, costPerItem: 4) { r in sigmoidRow(src + r.lowerBound, dst + r.lowerBound, count: r.count) }
         return Variable.result(out, [self], .sigmoid(out: out))
     }
 
@@ -100,7 +102,7 @@ extension Variable {
         parallelFor(shape[0], costPerItem: block * 8) { r in
             for b in r {
                 let a = src + b * 2 * block, g = a + block, o = dst + b * block
-                for i in 0..<block { o[i] = gluScalar(a[i], g[i]) }
+                gluRow(a, g, count: block, out: o)
             }
         }
         return withExtendedLifetime(value) { Variable.result(out, [self], .glu(x: value)) }

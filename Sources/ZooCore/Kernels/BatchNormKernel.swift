@@ -12,24 +12,61 @@ func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spa
         varianceSum.withUnsafeMutableBufferPointer { vp in
             parallelFor(channels, costPerItem: 2 * batch * spatial) { r in
                 for c in r {
-                    var s = 0.0
-                    for b in 0..<batch {
-                        let p = x + (b * channels + c) * spatial
-                        for i in 0..<spatial { s += Double(p[i]) }
-                    }
-                    let m = Float(s / n)
-                    var v = 0.0
-                    for b in 0..<batch {
-                        let p = x + (b * channels + c) * spatial
-                        for i in 0..<spatial { let d = p[i] - m; v += Double(d * d) }
-                    }
+                    var s = DoubleLanes()
+                    for b in 0..<batch { s.add(x + (b * channels + c) * spatial, count: spatial) }
+                    let m = Float(s.total / n)
+                    var v = DoubleLanes()
+                    for b in 0..<batch { v.addSquaredDeviations(x + (b * channels + c) * spatial, count: spatial, from: m) }
                     mp[c] = m
-                    vp[c] = Float(v)
+                    vp[c] = Float(v.total)
                 }
             }
         }
     }
     return (mean, varianceSum)
+}
+
+/// Four Double partial sums over interleaved elements (i mod 4), so the adds of a long
+/// reduction overlap instead of waiting on one another; `total` joins them pairwise. The
+/// Float results the BN kernels round these to match a single running Double sum.
+struct DoubleLanes {
+    var l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0
+    var total: Double { (l0 + l1) + (l2 + l3) }
+
+    /// Σ p[i].
+    @inline(__always) mutating func add(_ p: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 4 <= count {
+            l0 += Double(p[i]); l1 += Double(p[i + 1]); l2 += Double(p[i + 2]); l3 += Double(p[i + 3])
+            i += 4
+        }
+        while i < count { l0 += Double(p[i]); i += 1 }
+    }
+
+    /// Σ (p[i] − m)², each square rounded to Float first.
+    @inline(__always) mutating func addSquaredDeviations(_ p: UnsafePointer<Float>, count: Int, from m: Float) {
+        @inline(__always) func sq(_ v: Float) -> Double { let d = v - m; return Double(d * d) }
+        var i = 0
+        while i + 4 <= count {
+            l0 += sq(p[i]); l1 += sq(p[i + 1]); l2 += sq(p[i + 2]); l3 += sq(p[i + 3])
+            i += 4
+        }
+        while i < count { l0 += sq(p[i]); i += 1 }
+    }
+}
+
+/// Σ g[i] and Σ g[i]·x̂[i] with x̂ = (x − m)·s rounded to Float, as two sets of Double lanes.
+@inline(__always)
+func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, mean m: Float, invstd s: Float,
+                  _ sg: inout DoubleLanes, _ sgx: inout DoubleLanes) {
+    @inline(__always) func gx(_ i: Int) -> Double { Double(g[i]) * Double((x[i] - m) * s) }
+    var i = 0
+    while i + 4 <= count {
+        sg.l0 += Double(g[i]); sg.l1 += Double(g[i + 1]); sg.l2 += Double(g[i + 2]); sg.l3 += Double(g[i + 3])
+        sgx.l0 += gx(i); sgx.l1 += gx(i + 1); sgx.l2 += gx(i + 2); sgx.l3 += gx(i + 3)
+        i += 4
+    }
+    while i < count { sg.l0 += Double(g[i]); sgx.l0 += gx(i); i += 1 }
 }
 
 /// Per-channel α = invstd·γ and shift = β − mean·α of PyTorch's CPU transform y = x·α + shift
@@ -52,7 +89,7 @@ func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatia
                 let bi = idx / half, c = idx % half
                 let pa = x + (bi * channels + c) * spatial, pb = pa + half * spatial, o = out + idx * spatial
                 let aa = alpha[c], sa = shift[c], ab = alpha[c + half], sb = shift[c + half]
-                for i in 0..<spatial { o[i] = gluScalar(pa[i] * aa + sa, pb[i] * ab + sb) }
+                gluRow(pa, pb, count: spatial, out: o, affine: (aa, sa, ab, sb))
             }
         }
         return
@@ -72,83 +109,88 @@ func batchNormApply(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatia
     }
 }
 
-/// d/dy of out = act(y) for y = x·α + shift recomputed from x [B, C, S], given g = d/d(out);
-/// shaped like x. `.none` returns g itself.
-func activationBackward(_ g: Tensor, x: Tensor, batch: Int, channels: Int, spatial: Int,
-                        alpha: [Float], shift: [Float], activation: FusedActivation) -> Tensor {
-    if activation == .none { return g }
-    let gy = Tensor(uninitialized: x.shape)
-    let xp = x.ptr, gp = g.ptr, dst = gy.ptr
-    if activation == .glu {
-        let half = channels / 2
-        parallelFor(batch * half, costPerItem: 8 * spatial) { r in
-            for idx in r {
-                let bi = idx / half, c = idx % half
-                let off = (bi * channels + c) * spatial, offB = off + half * spatial
-                let aa = alpha[c], sa = shift[c], ab = alpha[c + half], sb = shift[c + half]
-                let gg = gp + idx * spatial
-                for i in 0..<spatial {
-                    (dst[off + i], dst[offB + i]) = gluGradients(gg[i], xp[off + i] * aa + sa, xp[offB + i] * ab + sb)
-                }
-            }
-        }
-    } else {
-        parallelFor(batch * channels, costPerItem: spatial) { r in
-            for idx in r {
-                let c = idx % channels
-                let a = alpha[c], b = shift[c], off = idx * spatial
-                switch activation {
-                case .relu: for i in 0..<spatial { dst[off + i] = reluGradient(gp[off + i], xp[off + i] * a + b) }
-                case .leakyRelu(let slope):
-                    for i in 0..<spatial { dst[off + i] = leakyReluGradient(gp[off + i], xp[off + i] * a + b, slope) }
-                case .none, .glu: break
-                }
-            }
-        }
+/// Writes d/dy of out = act(y), y = x·α + shift recomputed from x, for one [S] row of channel c of
+/// item b, given g = d/d(out) [B, C', S] (C' = C/2 for `.glu`, else C). `.glu` rows come in pairs:
+/// channel c < C/2 and its gate c + C/2 are written to `dst` and `gateDst` from one sigmoid each.
+/// Returns the row to read: `g`'s own row for `.none`, else `dst`.
+@inline(__always)
+private func activationGradientRow(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, item b: Int, channel c: Int,
+                                   channels: Int, spatial: Int, alpha: [Float], shift: [Float], activation: FusedActivation,
+                                   dst: UnsafeMutablePointer<Float>, gateDst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+    let xr = x + (b * channels + c) * spatial
+    switch activation {
+    case .none: return g + (b * channels + c) * spatial
+    case .relu:
+        let a = alpha[c], t = shift[c], gr = g + (b * channels + c) * spatial
+        for i in 0..<spatial { dst[i] = reluGradient(gr[i], xr[i] * a + t) }
+    case .leakyRelu(let slope):
+        let a = alpha[c], t = shift[c], gr = g + (b * channels + c) * spatial
+        for i in 0..<spatial { dst[i] = leakyReluGradient(gr[i], xr[i] * a + t, slope) }
+    case .glu:
+        let half = channels / 2, gr = g + (b * half + c) * spatial, xg = xr + half * spatial
+        let aa = alpha[c], sa = shift[c], ab = alpha[c + half], sb = shift[c + half]
+        gluGradientRow(gr, xr, xg, count: spatial, da: dst, dgate: gateDst, affine: (aa, sa, ab, sb))
     }
-    return withExtendedLifetime((g, x)) { gy }
+    return UnsafePointer(dst)
 }
 
-/// Backward of batch norm, with x̂ = (x − mean)·invstd recomputed from the input x and
-/// α = γ·invstd (`batchNormCoefficients`):
-/// training mode (batch statistics): dx = α/n · (n·g − Σg − x̂·Σ(g·x̂));
-/// eval mode (running statistics): dx = α·g.
-/// Returns (dx, dγ = Σ g·x̂, dβ = Σ g) with per-channel sums over batch and space.
+/// Backward of act(batch norm), with x̂ = (x − mean)·invstd recomputed from the input x,
+/// α = γ·invstd (`batchNormCoefficients`) and gy = d/dy of the fused activation recomputed row by
+/// row from the upstream gradient g (never stored whole):
+/// training mode (batch statistics): dx = α/n · (n·gy − Σgy − x̂·Σ(gy·x̂));
+/// eval mode (running statistics): dx = α·gy.
+/// Returns (dx, dγ = Σ gy·x̂, dβ = Σ gy) with per-channel sums over batch and space.
 func batchNormBackward(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                       mean: [Float], invstd: [Float], alpha: [Float], training: Bool,
-                       dx: UnsafeMutablePointer<Float>?) -> (dgamma: [Float], dbeta: [Float]) {
+                       mean: [Float], invstd: [Float], alpha: [Float], shift: [Float], activation: FusedActivation,
+                       training: Bool, dx: UnsafeMutablePointer<Float>?) -> (dgamma: [Float], dbeta: [Float]) {
     var dgamma = [Float](repeating: 0, count: channels)
     var dbeta = [Float](repeating: 0, count: channels)
     let n = Float(batch * spatial)
+    // A unit is one channel, or for GLU a channel and its gate, whose gradients one sigmoid gives.
+    let glu = activation == .glu
+    let units = glu ? channels / 2 : channels
     dgamma.withUnsafeMutableBufferPointer { dg in
         dbeta.withUnsafeMutableBufferPointer { dbp in
-            parallelFor(channels, costPerItem: 3 * batch * spatial) { r in
-                for c in r {
-                    let m = mean[c], s = invstd[c]
-                    var sg = 0.0, sgx = 0.0
-                    for b in 0..<batch {
-                        let off = (b * channels + c) * spatial
-                        for i in 0..<spatial {
-                            sg += Double(g[off + i])
-                            sgx += Double(g[off + i]) * Double((x[off + i] - m) * s)
+            parallelFor(units, costPerItem: (glu ? 16 : 4) * batch * spatial) { r in
+                // GLU keeps its gy rows of every item between the two passes (one sigmoid per pair,
+                // a cache-sized 2·B·S buffer); the other activations recompute a row when needed.
+                let kept = glu ? batch : 1
+                Scratch.withBuffer(2 * kept * spatial) { rows in
+                    let gateRows = rows + kept * spatial
+                    for unit in r {
+                        // gy rows of item b: [unit's, its gate's (GLU only)].
+                        func gyRows(_ b: Int, firstPass: Bool) -> [UnsafePointer<Float>] {
+                            let slot = glu ? b * spatial : 0
+                            if glu && !firstPass { return [UnsafePointer(rows + slot), UnsafePointer(gateRows + slot)] }
+                            let first = activationGradientRow(g, x: x, item: b, channel: unit, channels: channels, spatial: spatial,
+                                                              alpha: alpha, shift: shift, activation: activation,
+                                                              dst: rows + slot, gateDst: gateRows + slot)
+                            return glu ? [first, UnsafePointer(gateRows + slot)] : [first]
                         }
-                    }
-                    dg[c] = Float(sgx)
-                    dbp[c] = Float(sg)
-                    guard let dx else { continue }
-                    let scale = alpha[c]
-                    if training {
-                        let meanG = Float(sg) / n, meanGX = Float(sgx) / n
+                        let members = glu ? [unit, unit + units] : [unit]
+                        var sg = [DoubleLanes](repeating: DoubleLanes(), count: members.count), sgx = sg
                         for b in 0..<batch {
-                            let off = (b * channels + c) * spatial
-                            for i in 0..<spatial {
-                                dx[off + i] = scale * (g[off + i] - meanG - (x[off + i] - m) * s * meanGX)
+                            for (k, gy) in gyRows(b, firstPass: true).enumerated() {
+                                let c = members[k], off = (b * channels + c) * spatial
+                                gradientSums(gy, x + off, count: spatial, mean: mean[c], invstd: invstd[c], &sg[k], &sgx[k])
                             }
                         }
-                    } else {
+                        for (k, c) in members.enumerated() {
+                            dg[c] = Float(sgx[k].total)
+                            dbp[c] = Float(sg[k].total)
+                        }
+                        guard let dx else { continue }
                         for b in 0..<batch {
-                            let off = (b * channels + c) * spatial
-                            for i in 0..<spatial { dx[off + i] = scale * g[off + i] }
+                            for (k, gy) in gyRows(b, firstPass: false).enumerated() {
+                                let c = members[k], off = (b * channels + c) * spatial
+                                let m = mean[c], s = invstd[c], scale = alpha[c], d = dx + off, xr = x + off
+                                if training {
+                                    let meanG = dbp[c] / n, meanGX = dg[c] / n
+                                    for i in 0..<spatial { d[i] = scale * (gy[i] - meanG - (xr[i] - m) * s * meanGX) }
+                                } else {
+                                    for i in 0..<spatial { d[i] = scale * gy[i] }
+                                }
+                            }
                         }
                     }
                 }
