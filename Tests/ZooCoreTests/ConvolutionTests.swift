@@ -24,6 +24,8 @@ final class ConvolutionTests: XCTestCase {
         Case(b: 3, c: 2, o: 5, h: 6, w: 5, kh: 3, kw: 3, stride: 1, pad: 1, bias: false),   // batch 3
         Case(b: 2, c: 3, o: 4, h: 9, w: 8, kh: 4, kw: 4, stride: 2, pad: 1, bias: true),    // D down-sampling
         Case(b: 2, c: 4, o: 3, h: 8, w: 12, kh: 4, kw: 4, stride: 4, pad: 0, bias: true),   // D logit conv
+        Case(b: 3, c: 4, o: 1, h: 4, w: 4, kh: 4, kw: 4, stride: 4, pad: 0, bias: true),    // kernel covers the input (im2col = transpose)
+        Case(b: 2, c: 2, o: 3, h: 3, w: 5, kh: 3, kw: 5, stride: 1, pad: 0, bias: false),   // the same, non-square
         Case(b: 1, c: 5, o: 3, h: 6, w: 7, kh: 1, kw: 1, stride: 1, pad: 0, bias: true),    // 1×1, batch 1
         Case(b: 3, c: 5, o: 2, h: 5, w: 4, kh: 1, kw: 1, stride: 1, pad: 0, bias: false),   // 1×1, batch 3
         Case(b: 2, c: 3, o: 2, h: 5, w: 6, kh: 1, kw: 1, stride: 2, pad: 0, bias: false),   // 1×1 strided: im2col path

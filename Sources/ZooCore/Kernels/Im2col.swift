@@ -40,6 +40,10 @@ extension ConvGeometry {
 }
 
 extension ConvGeometry {
+    /// The kernel covers the whole unpadded input (one output position, e.g. a discriminator's
+    /// 4×4 logit conv): im2col row r of item b is x[b]'s element r, so im2col is a transpose.
+    var coversInput: Bool { padding == 0 && kernelH == height && kernelW == width }
+
     /// Stride 1 with output rows as wide as the input rows (padding (kW − 1)/2): a block of output
     /// rows at kernel offset (i, j) reads one contiguous run of input, shifted by j − padding.
     var isSameWidthStride1: Bool { stride == 1 && outW == width }
@@ -138,6 +142,17 @@ private func scatterAddRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePoin
 func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ tile: ConvTile, _ col: UnsafeMutablePointer<Float>) {
     let n = tile.columns, ow = g.outW, s = g.stride, flat = g.isSameWidthStride1
     let plane = g.height * g.width
+    if g.coversInput {
+        // col [K, items] = x[items] [items, K] transposed (K = C·H·W).
+        let k = g.colRows, b0 = tile.items.lowerBound
+        parallelFor(n, costPerItem: k) { items in
+            for b in items {
+                let src = x + (b0 + b) * k
+                for r in 0..<k { col[r * n + b] = src[r] }
+            }
+        }
+        return
+    }
     parallelFor(g.colRows, costPerItem: n) { rows in
         for r in rows {
             let (c, i, j) = g.kernelIndex(r)
@@ -176,6 +191,17 @@ func col2imAccumulate(_ dcol: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ 
     let plane = g.height * g.width
     let kk = g.kernelH * g.kernelW
     let owned = g.ownedInputRows(tile)
+    if g.coversInput {
+        // Each pixel gets exactly one term: dx[b] = +0 + dcol[:, b] (the sum col2im would form).
+        let k = g.colRows, b0 = tile.items.lowerBound
+        parallelFor(n, costPerItem: k) { items in
+            for b in items {
+                let dst = dx + (b0 + b) * k
+                for r in 0..<k { dst[r] = 0 + dcol[r * n + b] }
+            }
+        }
+        return
+    }
     parallelFor(g.channels, costPerItem: kk * n) { chans in
         for c in chans {
             for b in tile.items {
