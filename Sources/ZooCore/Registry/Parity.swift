@@ -146,8 +146,9 @@ public enum ParityRunners {
         runners[kind] = compute
     }
 
-    /// Runs the protocol once cleanly and `noiseRuns` times with ±1-ulp GEMM noise.
-    public static func run(prefix: String, noiseRuns: Int = 2) throws -> ParityReport {
+    /// Runs the protocol once cleanly and `noiseRuns` times with ±√K-ulp GEMM noise: the first
+    /// half relative to each element, the rest floored at the tensor's rms (see RoundingProbe).
+    public static func run(prefix: String, noiseRuns: Int = 4) throws -> ParityReport {
         let io = try SafeTensorsFile.read(path: prefix + ".io.safetensors")
         guard let kind = io.metadata["kind"] else {
             throw ZooError.format(path: prefix + ".io.safetensors", message: "no 'kind' in the metadata (not a parity fixture?)")
@@ -156,7 +157,9 @@ public enum ParityRunners {
             throw ZooError.unsupported("no parity protocol for kind '\(kind)' (known: \(runners.keys.sorted().joined(separator: ", ")))")
         }
         let clean = try compute(prefix)
-        let noisy = try (0..<noiseRuns).map { k in try RoundingProbe.withNoise(seed: UInt64(k + 1)) { try compute(prefix) } }
+        let noisy = try (0..<noiseRuns).map { k in
+            try RoundingProbe.withNoise(scale: k < (noiseRuns + 1) / 2 ? .relative : .floored, seed: UInt64(k + 1)) { try compute(prefix) }
+        }
         return ParityReport(clean: clean, noisy: noisy)
     }
 }
