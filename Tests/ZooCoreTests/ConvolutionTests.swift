@@ -30,6 +30,8 @@ final class ConvolutionTests: XCTestCase {
         Case(b: 3, c: 5, o: 2, h: 5, w: 4, kh: 1, kw: 1, stride: 1, pad: 0, bias: false),   // 1×1, batch 3
         Case(b: 2, c: 3, o: 2, h: 5, w: 6, kh: 1, kw: 1, stride: 2, pad: 0, bias: false),   // 1×1 strided: im2col path
         Case(b: 2, c: 2, o: 3, h: 5, w: 5, kh: 3, kw: 3, stride: 2, pad: 2, bias: true),    // padding > kernel/2
+        Case(b: 2, c: 3, o: 4, h: 6, w: 7, kh: 3, kw: 3, stride: 1, pad: 0, bias: false),   // stride 1, no padding: dx pads by 2
+        Case(b: 2, c: 2, o: 3, h: 5, w: 4, kh: 3, kw: 3, stride: 1, pad: 2, bias: true),    // stride 1, padding 2: dx unpadded
         Case(b: 2, c: 3, o: 3, h: 7, w: 5, kh: 3, kw: 3, stride: 2, pad: 0, bias: true),    // odd sizes, no padding
         Case(b: 2, c: 2, o: 3, h: 6, w: 5, kh: 3, kw: 2, stride: 1, pad: 1, bias: false),   // non-square kernel
         Case(b: 1, c: 1, o: 2, h: 1, w: 2, kh: 3, kw: 7, stride: 1, pad: 3, bias: true),    // kernel wider than the image

@@ -1,4 +1,5 @@
-// conv2d as im2col + sgemm over cache-sized tiles of output positions; backward via sgemm and col2im.
+// conv2d as im2col + sgemm over cache-sized tiles of output positions; backward via sgemm, and col2im
+// or (stride 1) the conv of gy with the flipped kernel.
 
 /// Geometry of one 2-D convolution: input [B, C, H, W], kernel kH×kW, stride, zero padding.
 struct ConvGeometry: Equatable {
@@ -41,6 +42,15 @@ struct ConvTiling {
 }
 
 extension ConvGeometry {
+    /// For stride 1 and a square kernel: the geometry of dx = conv(gy [B, O, H', W'], w flipped and
+    /// transposed [C, O, k, k]) with padding k − 1 − padding, whose output is [B, C, H, W] again;
+    /// nil for other strides, non-square kernels, padding ≥ k, and 1×1 (whose dx is one GEMM already).
+    var transposedForStride1: ConvGeometry? {
+        guard stride == 1, kernelH == kernelW, padding <= kernelH - 1, !isPointwise else { return nil }
+        return ConvGeometry(batch: batch, channels: outChannels, height: outH, width: outW, outChannels: channels,
+                            kernelH: kernelH, kernelW: kernelW, stride: 1, padding: kernelH - 1 - padding)
+    }
+
     /// Tiles covering every output position of `items` (default: all) in order (items, then rows).
     /// Large planes are cut into row bands of one item; small planes are grouped a few whole items per tile.
     func tiles(_ tiling: ConvTiling = .default, items: Range<Int>? = nil) -> [ConvTile] {
@@ -89,7 +99,15 @@ extension Tensor {
     /// y [B, O, H', W'] = conv(x [B, C, H, W], w [O, C, kH, kW]) (+ bias [O]).
     static func conv2dKernel(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
                              tiling: ConvTiling = .default) -> Tensor {
-        var out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
+        var out = conv2dTiled(x, w, bias, g, tiling: tiling)
+        RoundingProbe.perturb(&out, reduction: g.colRows)
+        return out
+    }
+
+    /// `conv2dKernel` without the rounding probe (stride-1 backward passes run it for dx).
+    private static func conv2dTiled(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
+                                    tiling: ConvTiling) -> Tensor {
+        let out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
         let shares = g.threadTiles(tiling)
         let (colCount, gemmCount) = g.scratchFloats(shares.flatMap { $0 })
         withExtendedLifetime((x, w, bias)) {
@@ -101,7 +119,6 @@ extension Tensor {
                 }
             }
         }
-        RoundingProbe.perturb(&out, reduction: g.colRows)
         return out
     }
 
@@ -137,6 +154,12 @@ extension Tensor {
     /// Gradients of conv2d: (dx, dw, db) for upstream gradient `gy` [B, O, H', W'].
     static func conv2dBackward(_ x: Tensor, _ w: Tensor, hasBias: Bool, _ g: ConvGeometry, _ gy: Tensor,
                                needInput: Bool, needWeight: Bool, tiling: ConvTiling = .default) -> (Tensor?, Tensor?, Tensor?) {
+        if needInput, let gt = g.transposedForStride1 {
+            // dx = conv(gy, w flipped and transposed): a GEMM as large as the forward one, instead of
+            // dcol [C·kH·kW, N] = Wᵀ·G (inner dimension O, nine times dx's size) and col2im.
+            let (_, dw, db) = conv2dBackward(x, w, hasBias: hasBias, g, gy, needInput: false, needWeight: needWeight, tiling: tiling)
+            return (conv2dTiled(gy, flippedTransposed(w), nil, gt, tiling: tiling), dw, db)
+        }
         let shares = g.threadTiles(tiling, weightFloats: needWeight ? w.count : 0)
         let tiles = shares.flatMap { $0 }
         let dw = needWeight ? Tensor(uninitialized: w.shape) : nil
@@ -200,6 +223,20 @@ extension Tensor {
             sgemm(transA: true, transB: false, m: k, n: n, k: o, a: w, lda: k, b: gTile, ldb: ldg, c: col, ldc: n)
             col2imAccumulate(col, g, tile, dx)
         }
+    }
+
+    /// w [O, C, kH, kW] → [C, O, kH, kW] with each kernel turned by 180°.
+    static func flippedTransposed(_ w: Tensor) -> Tensor {
+        let o = w.shape[0], c = w.shape[1], kh = w.shape[2], kw = w.shape[3], taps = kh * kw
+        let out = Tensor(uninitialized: [c, o, kh, kw])
+        let src = w.ptr, dst = out.ptr
+        for oi in 0..<o {
+            for ci in 0..<c {
+                let from = src + (oi * c + ci) * taps, to = dst + (ci * o + oi) * taps
+                for t in 0..<taps { to[taps - 1 - t] = from[t] }
+            }
+        }
+        return withExtendedLifetime(w) { out }
     }
 
     /// db [O] = Σ over batch and positions of gy [B, O, P], in Double, items then positions in order.
