@@ -112,6 +112,9 @@ final class ConvolutionTests: XCTestCase {
     // MARK: - Tests
 
     func testEveryTilingMatchesDirectConvolution() {
+        // The im2col + GEMM paths (the direct kernel has its own test below).
+        DirectConv.enabled = false
+        defer { DirectConv.enabled = true }
         for (n, cs) in Self.cases.enumerated() {
             let g = cs.geometry
             var gen = RandomGenerator(seed: UInt64(100 + n))
@@ -136,6 +139,43 @@ final class ConvolutionTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Geometries the direct AVX2 kernel takes: every channel-block remainder (O = 1…13), 16- and
+    /// 8-column blocks (W' = 8, 16, 24, 40), stride 1 and 2, bias or not, a 1-row output, and (the
+    /// last) a conv whose stride-1 input gradient, the conv of gy's 32 channels, runs direct too.
+    static let directCases: [Case] = [
+        Case(b: 3, c: 5, o: 13, h: 16, w: 24, kh: 3, kw: 3, stride: 1, pad: 1, bias: true),
+        Case(b: 2, c: 3, o: 7, h: 6, w: 8, kh: 3, kw: 3, stride: 1, pad: 1, bias: false),
+        Case(b: 2, c: 4, o: 5, h: 16, w: 16, kh: 4, kw: 4, stride: 2, pad: 1, bias: true),
+        Case(b: 2, c: 3, o: 4, h: 12, w: 80, kh: 4, kw: 4, stride: 2, pad: 1, bias: false),
+        Case(b: 1, c: 2, o: 1, h: 1, w: 16, kh: 3, kw: 3, stride: 1, pad: 1, bias: true),
+        Case(b: 2, c: 6, o: 3, h: 5, w: 18, kh: 3, kw: 3, stride: 1, pad: 0, bias: false),
+        Case(b: 2, c: 2, o: 2, h: 9, w: 18, kh: 3, kw: 3, stride: 2, pad: 0, bias: true),
+        Case(b: 4, c: 16, o: 32, h: 16, w: 16, kh: 3, kw: 3, stride: 1, pad: 1, bias: false),
+    ]
+
+    func testDirectKernelMatchesReference() throws {
+        try XCTSkipUnless(DirectConv.available, "no AVX2/FMA on this CPU")
+        for (n, cs) in Self.directCases.enumerated() {
+            let g = cs.geometry
+            XCTAssertTrue(DirectConv.suits(g), "\(cs) takes the direct forward")
+            var gen = RandomGenerator(seed: UInt64(300 + n))
+            let x = Tensor.randn([cs.b, cs.c, cs.h, cs.w], generator: &gen)
+            let w = Tensor.randn([cs.o, cs.c, cs.kh, cs.kw], generator: &gen)
+            let bias = cs.bias ? Tensor.randn([cs.o], generator: &gen) : nil
+            let gy = Tensor.randn([cs.b, cs.o, g.outH, g.outW], generator: &gen)
+            let ref = Self.reference(x, w, bias, gy, g)
+            for threads in [1, 2] {
+                let got = Self.run(x, w, bias, gy, g, .default, threads: threads)
+                let label = "\(cs), \(threads) thread(s)"
+                assertClose(got[0], ref.out, "\(label): out")
+                assertClose(got[1], ref.dx, "\(label): dx")
+                assertClose(got[2], ref.dw, "\(label): dw")
+            }
+        }
+        let last = Self.directCases.last!.geometry
+        XCTAssertTrue(DirectConv.suits(last.transposedForStride1!), "the last case's dx runs direct")
     }
 
     func testTilingsReachEveryPath() {

@@ -1,6 +1,8 @@
-// Vectorised elementwise kernels that must round exactly as their scalar Swift/glibc forms.
+// Hand-vectorised CPU kernels (AVX2/FMA, chosen at run time): a sigmoid that rounds exactly as the
+// scalar Swift/glibc form, and a direct convolution for few channels.
 #ifndef CZOOKERNELS_H
 #define CZOOKERNELS_H
+#include <stddef.h>
 
 /// out[i] = σ(x[i]) rounded exactly as StackZoo's scalar sigmoid with glibc's expf:
 /// x ≥ 0: 1 / (1 + expf(−x)); x < 0: e / (1 + e) with e = expf(x). In place is allowed.
@@ -8,5 +10,31 @@ void zoo_sigmoid(const float *x, float *out, long n);
 
 /// 1 when zoo_sigmoid runs its AVX2/FMA path (the CPU has both, as glibc's expf then does), else 0.
 int zoo_sigmoid_is_vectorised(void);
+
+/// 1 when this CPU supports AVX2 and FMA (the direct convolution below needs both), else 0.
+int zoo_direct_conv_available(void);
+
+/// Output channels per register block of the direct convolution (the packed weight's block width).
+#define ZOO_DIRECT_CONV_MR 6
+
+/// Floats of the input copy that `zoo_direct_conv_item` needs: `channels` planes, each split into
+/// `stride` column phases of the zero-padded input.
+size_t zoo_direct_conv_scratch(int channels, int height, int width, int kernel_h, int kernel_w,
+                               int stride, int padding);
+
+/// Packs w [O, C, kH, kW] for `zoo_direct_conv_item`: blocks of ZOO_DIRECT_CONV_MR output channels,
+/// each [C, kH, kW, MR] (the last block zero-filled past O). `packed` holds
+/// ceil(O / MR) · C · kH · kW · MR floats.
+void zoo_direct_conv_pack(const float *w, int out_channels, int channels, int kernel_h, int kernel_w,
+                          float *packed);
+
+/// One batch item of y [O, H', W'] = conv(x [C, H, W], w) (+ bias [O]), zero padding, by direct
+/// convolution: needs W' % 8 == 0 and an AVX2/FMA CPU. `packed` comes from zoo_direct_conv_pack;
+/// `scratch` holds zoo_direct_conv_scratch(...) floats. Each output is the sum over
+/// (c, ky, kx) in that order, started from the bias (or 0).
+void zoo_direct_conv_item(const float *x, int channels, int height, int width,
+                          const float *packed, const float *bias, int out_channels,
+                          int kernel_h, int kernel_w, int stride, int padding,
+                          float *y, int out_h, int out_w, float *scratch);
 
 #endif

@@ -1,5 +1,5 @@
-// conv2d as im2col + sgemm over cache-sized tiles of output positions; backward via sgemm, and col2im
-// or (stride 1) the conv of gy with the flipped kernel.
+// conv2d as im2col + sgemm over cache-sized tiles of output positions (or DirectConv for few
+// channels); backward via sgemm, and col2im or (stride 1) the conv of gy with the flipped kernel.
 
 /// Geometry of one 2-D convolution: input [B, C, H, W], kernel kH×kW, stride, zero padding.
 struct ConvGeometry: Equatable {
@@ -104,9 +104,11 @@ extension Tensor {
         return out
     }
 
-    /// `conv2dKernel` without the rounding probe (stride-1 backward passes run it for dx).
+    /// `conv2dKernel` without the rounding probe (stride-1 backward passes run it for dx): the
+    /// direct kernel for few input channels, else im2col + GEMM over tiles.
     private static func conv2dTiled(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
                                     tiling: ConvTiling) -> Tensor {
+        if DirectConv.suits(g) { return DirectConv.forward(x, w, bias, g) }
         let out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
         let shares = g.threadTiles(tiling)
         let (colCount, gemmCount) = g.scratchFloats(shares.flatMap { $0 })

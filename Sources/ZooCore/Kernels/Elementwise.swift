@@ -1,5 +1,5 @@
 // Elementwise forward kernels on Tensors (no autograd): maps, broadcast binaries, activations.
-import CZooKernels
+internal import CZooKernels
 import Foundation
 
 extension Tensor {
