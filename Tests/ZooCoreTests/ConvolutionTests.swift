@@ -16,6 +16,14 @@ final class ConvolutionTests: XCTestCase {
             ConvGeometry(batch: b, channels: c, height: h, width: w, outChannels: o, kernelH: kh, kernelW: kw,
                          stride: stride, padding: pad)
         }
+        /// Random x, w, bias (when the case has one) and upstream gradient gy of this geometry.
+        func randomInputs(seed: UInt64) -> (x: Tensor, w: Tensor, bias: Tensor?, gy: Tensor) {
+            var gen = RandomGenerator(seed: seed)
+            let x = Tensor.randn([b, c, h, w], generator: &gen)
+            let wt = Tensor.randn([o, c, kh, kw], generator: &gen)
+            let bias = self.bias ? Tensor.randn([o], generator: &gen) : nil
+            return (x, wt, bias, Tensor.randn([b, o, geometry.outH, geometry.outW], generator: &gen))
+        }
         var description: String { "x[\(b),\(c),\(h),\(w)] w[\(o),\(c),\(kh),\(kw)] s\(stride) p\(pad)\(bias ? " bias" : "")" }
     }
 
@@ -117,11 +125,7 @@ final class ConvolutionTests: XCTestCase {
         defer { DirectConv.enabled = true }
         for (n, cs) in Self.cases.enumerated() {
             let g = cs.geometry
-            var gen = RandomGenerator(seed: UInt64(100 + n))
-            let x = Tensor.randn([cs.b, cs.c, cs.h, cs.w], generator: &gen)
-            let w = Tensor.randn([cs.o, cs.c, cs.kh, cs.kw], generator: &gen)
-            let bias = cs.bias ? Tensor.randn([cs.o], generator: &gen) : nil
-            let gy = Tensor.randn([cs.b, cs.o, g.outH, g.outW], generator: &gen)
+            let (x, w, bias, gy) = cs.randomInputs(seed: UInt64(100 + n))
             let ref = Self.reference(x, w, bias, gy, g)
             for (name, tiling) in Self.tilings(g) {
                 let one = Self.run(x, w, bias, gy, g, tiling, threads: 1)
@@ -160,11 +164,7 @@ final class ConvolutionTests: XCTestCase {
         for (n, cs) in Self.directCases.enumerated() {
             let g = cs.geometry
             XCTAssertTrue(DirectConv.suits(g), "\(cs) takes the direct forward")
-            var gen = RandomGenerator(seed: UInt64(300 + n))
-            let x = Tensor.randn([cs.b, cs.c, cs.h, cs.w], generator: &gen)
-            let w = Tensor.randn([cs.o, cs.c, cs.kh, cs.kw], generator: &gen)
-            let bias = cs.bias ? Tensor.randn([cs.o], generator: &gen) : nil
-            let gy = Tensor.randn([cs.b, cs.o, g.outH, g.outW], generator: &gen)
+            let (x, w, bias, gy) = cs.randomInputs(seed: UInt64(300 + n))
             let ref = Self.reference(x, w, bias, gy, g)
             for threads in [1, 2] {
                 let got = Self.run(x, w, bias, gy, g, .default, threads: threads)
