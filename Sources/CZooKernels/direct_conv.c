@@ -8,28 +8,19 @@
 #define MR ZOO_DIRECT_CONV_MR
 #define AVX2 __attribute__((target("avx2,fma")))
 
-int zoo_direct_conv_available(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
-
-/// The padded input's geometry: rows hp of every phase plane, columns wq per phase row.
-static void phase_geometry(int height, int width, int kernel_h, int kernel_w, int stride, int padding,
-                           int *out_h, int *out_w, int *hp, int *wq) {
-    *out_h = (height + 2 * padding - kernel_h) / stride + 1;
-    *out_w = (width + 2 * padding - kernel_w) / stride + 1;
-    *hp = (*out_h - 1) * stride + kernel_h;
-    *wq = *out_w + (kernel_w - 1) / stride;
+/// The padded input's geometry for an output of out_h × out_w: rows hp of every phase plane,
+/// columns wq per phase row.
+static void phase_geometry(int out_h, int out_w, int kernel_h, int kernel_w, int stride, int *hp, int *wq) {
+    *hp = (out_h - 1) * stride + kernel_h;
+    *wq = out_w + (kernel_w - 1) / stride;
 }
 
 size_t zoo_direct_conv_scratch(int channels, int height, int width, int kernel_h, int kernel_w,
                                int stride, int padding) {
-    int oh, ow, hp, wq;
-    phase_geometry(height, width, kernel_h, kernel_w, stride, padding, &oh, &ow, &hp, &wq);
+    const int out_h = (height + 2 * padding - kernel_h) / stride + 1;
+    const int out_w = (width + 2 * padding - kernel_w) / stride + 1;
+    int hp, wq;
+    phase_geometry(out_h, out_w, kernel_h, kernel_w, stride, &hp, &wq);
     return (size_t)channels * stride * hp * wq;
 }
 
@@ -118,42 +109,33 @@ static inline __attribute__((always_inline)) AVX2 void conv_block(
 
 #define BLOCK(MRV, NV) conv_block(in, w, channels, kernel_h, kernel_w, tap, channel_stride, wq, bias, y, plane, MRV, NV)
 
+/// The block kernel specialised for channel count MRV (6 down to 1) at width 8·NV.
+#define BLOCKS_OF_WIDTH(NV)                       \
+    switch (mr) {                                 \
+    case 6: BLOCK(6, NV); break;                  \
+    case 5: BLOCK(5, NV); break;                  \
+    case 4: BLOCK(4, NV); break;                  \
+    case 3: BLOCK(3, NV); break;                  \
+    case 2: BLOCK(2, NV); break;                  \
+    default: BLOCK(1, NV); break;                 \
+    }
+
 /// Dispatches a block to the kernel specialised for its channel count and width.
 static AVX2 void conv_block_any(const float *in, const float *w, int channels, int kernel_h, int kernel_w,
                                 const int *tap, size_t channel_stride, int wq, const float *bias, float *y,
                                 size_t plane, int mr, int nv) {
-    if (nv == 2) {
-        switch (mr) {
-        case 6: BLOCK(6, 2); break;
-        case 5: BLOCK(5, 2); break;
-        case 4: BLOCK(4, 2); break;
-        case 3: BLOCK(3, 2); break;
-        case 2: BLOCK(2, 2); break;
-        default: BLOCK(1, 2); break;
-        }
-    } else {
-        switch (mr) {
-        case 6: BLOCK(6, 1); break;
-        case 5: BLOCK(5, 1); break;
-        case 4: BLOCK(4, 1); break;
-        case 3: BLOCK(3, 1); break;
-        case 2: BLOCK(2, 1); break;
-        default: BLOCK(1, 1); break;
-        }
-    }
+    if (nv == 2) { BLOCKS_OF_WIDTH(2) } else { BLOCKS_OF_WIDTH(1) }
 }
 
 void zoo_direct_conv_item(const float *x, int channels, int height, int width,
                           const float *packed, const float *bias, int out_channels,
                           int kernel_h, int kernel_w, int stride, int padding,
                           float *y, int out_h, int out_w, float *scratch) {
-    int oh, ow, hp, wq;
-    phase_geometry(height, width, kernel_h, kernel_w, stride, padding, &oh, &ow, &hp, &wq);
-    (void)oh;
-    (void)ow;
+    int hp, wq;
+    phase_geometry(out_h, out_w, kernel_h, kernel_w, stride, &hp, &wq);
     fill_phases(x, channels, height, width, stride, padding, hp, wq, scratch);
-    int tap[64];
-    for (int kx = 0; kx < kernel_w && kx < 64; kx++) tap[kx] = (kx % stride) * hp * wq + kx / stride;
+    int tap[8];
+    for (int kx = 0; kx < kernel_w && kx < 8; kx++) tap[kx] = (kx % stride) * hp * wq + kx / stride;
     const size_t channel_stride = (size_t)stride * hp * wq, plane = (size_t)out_h * out_w;
     const size_t block_floats = (size_t)channels * kernel_h * kernel_w * MR;
     const int blocks = (out_channels + MR - 1) / MR;
@@ -163,13 +145,12 @@ void zoo_direct_conv_item(const float *x, int channels, int height, int width,
             const int o0 = b * MR, mr = out_channels - o0 < MR ? out_channels - o0 : MR;
             const float *w = packed + b * block_floats;
             const float *bb = bias ? bias + o0 : NULL;
-            int x0 = 0;
-            for (; x0 + 16 <= out_w; x0 += 16)
+            // 16-column blocks, then one 8-column block for the rest (W' is a multiple of 8).
+            for (int x0 = 0, nv = 2; x0 < out_w; x0 += 8 * nv) {
+                if (x0 + 16 > out_w) nv = 1;
                 conv_block_any(scratch + (size_t)r * stride * wq + x0, w, channels, kernel_h, kernel_w, tap,
-                               channel_stride, wq, bb, y + o0 * plane + (size_t)r * out_w + x0, plane, mr, 2);
-            for (; x0 + 8 <= out_w; x0 += 8)
-                conv_block_any(scratch + (size_t)r * stride * wq + x0, w, channels, kernel_h, kernel_w, tap,
-                               channel_stride, wq, bb, y + o0 * plane + (size_t)r * out_w + x0, plane, mr, 1);
+                               channel_stride, wq, bb, y + o0 * plane + (size_t)r * out_w + x0, plane, mr, nv);
+            }
         }
     }
 }

@@ -71,16 +71,7 @@ static void sigmoid_avx2(const float *x, float *out, long n) {
     for (; i < n; i++) out[i] = sigmoid_scalar(x[i]);
 }
 
-int zoo_sigmoid_is_vectorised(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
-}
-
 void zoo_sigmoid(const float *x, float *out, long n) {
-    if (zoo_sigmoid_is_vectorised()) { sigmoid_avx2(x, out, n); return; }
+    if (zoo_cpu_has_avx2_fma()) { sigmoid_avx2(x, out, n); return; }
     for (long i = 0; i < n; i++) out[i] = sigmoid_scalar(x[i]);
 }

@@ -8,11 +8,9 @@
 /// x ≥ 0: 1 / (1 + expf(−x)); x < 0: e / (1 + e) with e = expf(x). In place is allowed.
 void zoo_sigmoid(const float *x, float *out, long n);
 
-/// 1 when zoo_sigmoid runs its AVX2/FMA path (the CPU has both, as glibc's expf then does), else 0.
-int zoo_sigmoid_is_vectorised(void);
-
-/// 1 when this CPU supports AVX2 and FMA (the direct convolution below needs both), else 0.
-int zoo_direct_conv_available(void);
+/// 1 when this CPU supports AVX2 and FMA, else 0. zoo_sigmoid takes its vector path then (as glibc's
+/// expf takes its FMA variant); the direct convolution below needs both.
+int zoo_cpu_has_avx2_fma(void);
 
 /// Output channels per register block of the direct convolution (the packed weight's block width).
 #define ZOO_DIRECT_CONV_MR 6
@@ -29,7 +27,7 @@ void zoo_direct_conv_pack(const float *w, int out_channels, int channels, int ke
                           float *packed);
 
 /// One batch item of y [O, H', W'] = conv(x [C, H, W], w) (+ bias [O]), zero padding, by direct
-/// convolution: needs W' % 8 == 0 and an AVX2/FMA CPU. `packed` comes from zoo_direct_conv_pack;
+/// convolution: needs W' % 8 == 0, kernel_w <= 8 and an AVX2/FMA CPU. `packed` comes from zoo_direct_conv_pack;
 /// `scratch` holds zoo_direct_conv_scratch(...) floats. Each output is the sum over
 /// (c, ky, kx) in that order, started from the bias (or 0).
 void zoo_direct_conv_item(const float *x, int channels, int height, int width,

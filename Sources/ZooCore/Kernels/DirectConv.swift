@@ -9,7 +9,7 @@ internal import CZooKernels
 /// take it too when gy has few channels.
 enum DirectConv {
     /// The CPU runs AVX2/FMA and STACKZOO_DIRECT_CONV is not "0" (which forces im2col + GEMM).
-    static let available: Bool = zoo_direct_conv_available() != 0
+    static let available: Bool = zoo_cpu_has_avx2_fma() != 0
         && ProcessInfo.processInfo.environment["STACKZOO_DIRECT_CONV"] != "0"
     /// Tests turn the direct path off to reach the GEMM path on the same shapes.
     nonisolated(unsafe) static var enabled = true
