@@ -13,10 +13,16 @@ func channelStatistics(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spa
             parallelFor(channels, costPerItem: 2 * batch * spatial) { r in
                 for c in r {
                     var s = DoubleLanes()
-                    for b in 0..<batch { s.add(x + (b * channels + c) * spatial, count: spatial) }
+                    for b in 0..<batch {
+                        let p = x + (b * channels + c) * spatial
+                        s.add(count: spatial) { Double(p[$0]) }
+                    }
                     let m = Float(s.total / n)
                     var v = DoubleLanes()
-                    for b in 0..<batch { v.addSquaredDeviations(x + (b * channels + c) * spatial, count: spatial, from: m) }
+                    for b in 0..<batch {
+                        let p = x + (b * channels + c) * spatial
+                        v.add(count: spatial) { let d = p[$0] - m; return Double(d * d) }
+                    }
                     mp[c] = m
                     vp[c] = Float(v.total)
                 }
@@ -33,25 +39,14 @@ struct DoubleLanes {
     var l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0
     var total: Double { (l0 + l1) + (l2 + l3) }
 
-    /// Σ p[i].
-    @inline(__always) mutating func add(_ p: UnsafePointer<Float>, count: Int) {
+    /// Adds term(i) for i in 0..<count.
+    @inline(__always) mutating func add(count: Int, _ term: (Int) -> Double) {
         var i = 0
         while i + 4 <= count {
-            l0 += Double(p[i]); l1 += Double(p[i + 1]); l2 += Double(p[i + 2]); l3 += Double(p[i + 3])
+            l0 += term(i); l1 += term(i + 1); l2 += term(i + 2); l3 += term(i + 3)
             i += 4
         }
-        while i < count { l0 += Double(p[i]); i += 1 }
-    }
-
-    /// Σ (p[i] − m)², each square rounded to Float first.
-    @inline(__always) mutating func addSquaredDeviations(_ p: UnsafePointer<Float>, count: Int, from m: Float) {
-        @inline(__always) func sq(_ v: Float) -> Double { let d = v - m; return Double(d * d) }
-        var i = 0
-        while i + 4 <= count {
-            l0 += sq(p[i]); l1 += sq(p[i + 1]); l2 += sq(p[i + 2]); l3 += sq(p[i + 3])
-            i += 4
-        }
-        while i < count { l0 += sq(p[i]); i += 1 }
+        while i < count { l0 += term(i); i += 1 }
     }
 }
 
@@ -154,35 +149,38 @@ func batchNormBackward(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, batch
             parallelFor(units, costPerItem: (glu ? 16 : 4) * batch * spatial) { r in
                 // GLU keeps its gy rows of every item between the two passes (one sigmoid per pair,
                 // a cache-sized 2·B·S buffer); the other activations recompute a row when needed.
-                let kept = glu ? batch : 1
+                let kept = glu ? batch : 1, members = glu ? 2 : 1
+                var sg = [DoubleLanes](repeating: DoubleLanes(), count: members), sgx = sg
                 Scratch.withBuffer(2 * kept * spatial) { rows in
                     let gateRows = rows + kept * spatial
                     for unit in r {
-                        // gy rows of item b: [unit's, its gate's (GLU only)].
-                        func gyRows(_ b: Int, firstPass: Bool) -> [UnsafePointer<Float>] {
+                        // Member k of the unit is channel unit + k·units (k = 1: GLU's gate). Its gy
+                        // row of item b, computed (for both members) when `compute`, else as GLU kept it.
+                        func gyRow(_ k: Int, _ b: Int, compute: Bool) -> UnsafePointer<Float> {
                             let slot = glu ? b * spatial : 0
-                            if glu && !firstPass { return [UnsafePointer(rows + slot), UnsafePointer(gateRows + slot)] }
-                            let first = activationGradientRow(g, x: x, item: b, channel: unit, channels: channels, spatial: spatial,
-                                                              alpha: alpha, shift: shift, activation: activation,
-                                                              dst: rows + slot, gateDst: gateRows + slot)
-                            return glu ? [first, UnsafePointer(gateRows + slot)] : [first]
+                            if k == 1 { return UnsafePointer(gateRows + slot) }
+                            guard compute else { return UnsafePointer(rows + slot) }
+                            return activationGradientRow(g, x: x, item: b, channel: unit, channels: channels, spatial: spatial,
+                                                         alpha: alpha, shift: shift, activation: activation,
+                                                         dst: rows + slot, gateDst: gateRows + slot)
                         }
-                        let members = glu ? [unit, unit + units] : [unit]
-                        var sg = [DoubleLanes](repeating: DoubleLanes(), count: members.count), sgx = sg
+                        for k in 0..<members { (sg[k], sgx[k]) = (DoubleLanes(), DoubleLanes()) }
                         for b in 0..<batch {
-                            for (k, gy) in gyRows(b, firstPass: true).enumerated() {
-                                let c = members[k], off = (b * channels + c) * spatial
-                                gradientSums(gy, x + off, count: spatial, mean: mean[c], invstd: invstd[c], &sg[k], &sgx[k])
+                            for k in 0..<members {
+                                let c = unit + k * units, off = (b * channels + c) * spatial
+                                gradientSums(gyRow(k, b, compute: true), x + off, count: spatial, mean: mean[c], invstd: invstd[c],
+                                             &sg[k], &sgx[k])
                             }
                         }
-                        for (k, c) in members.enumerated() {
-                            dg[c] = Float(sgx[k].total)
-                            dbp[c] = Float(sg[k].total)
+                        for k in 0..<members {
+                            dg[unit + k * units] = Float(sgx[k].total)
+                            dbp[unit + k * units] = Float(sg[k].total)
                         }
                         guard let dx else { continue }
                         for b in 0..<batch {
-                            for (k, gy) in gyRows(b, firstPass: false).enumerated() {
-                                let c = members[k], off = (b * channels + c) * spatial
+                            for k in 0..<members {
+                                let c = unit + k * units, off = (b * channels + c) * spatial
+                                let gy = gyRow(k, b, compute: !glu)
                                 let m = mean[c], s = invstd[c], scale = alpha[c], d = dx + off, xr = x + off
                                 if training {
                                     let meanG = dbp[c] / n, meanGX = dg[c] / n
