@@ -129,16 +129,16 @@ extension Tensor {
 }
 
 /// A row of GLU: out[i] = gluScalar(a(i), gate(i)) for pre-activations a(i) = a[i]·αa + βa and
-/// gate(i) = gate[i]·αg + βg (α = 1, β = 0 for a plain GLU).
+/// gate(i) = gate[i]·αg + βg (α = 1, β = 0 for a plain GLU: the inputs are used as they are).
 @inline(__always)
 func gluRow(_ a: UnsafePointer<Float>, _ gate: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>,
             affine: (Float, Float, Float, Float) = (1, 0, 1, 0)) {
-    let (aa, sa, ag, sg) = affine
-    if affine == (1, 0, 1, 0) { sigmoidRow(gate, out, count: count) } else {
-        for i in 0..<count { out[i] = gate[i] * ag + sg }
-        sigmoidRow(out, out, count: count)
+    gateSigmoidRow(gate, count: count, scale: affine.2, shift: affine.3, out: out)
+    if affine == (1, 0, 1, 0) {
+        for i in 0..<count { out[i] = a[i] * out[i] }
+    } else {
+        for i in 0..<count { out[i] = (a[i] * affine.0 + affine.1) * out[i] }
     }
-    for i in 0..<count { out[i] = (a[i] * aa + sa) * out[i] }
 }
 
 /// A row of GLU's gradients (`gluGradients`) for upstream g, with pre-activations as in `gluRow`.
@@ -146,16 +146,22 @@ func gluRow(_ a: UnsafePointer<Float>, _ gate: UnsafePointer<Float>, count: Int,
 func gluGradientRow(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ gate: UnsafePointer<Float>, count: Int,
                     da: UnsafeMutablePointer<Float>, dgate: UnsafeMutablePointer<Float>,
                     affine: (Float, Float, Float, Float) = (1, 0, 1, 0)) {
-    let (aa, sa, ag, sg) = affine
-    if affine == (1, 0, 1, 0) { sigmoidRow(gate, dgate, count: count) } else {
-        for i in 0..<count { dgate[i] = gate[i] * ag + sg }
-        sigmoidRow(dgate, dgate, count: count)
-    }
+    let (aa, sa) = (affine.0, affine.1), plain = affine == (1, 0, 1, 0)
+    gateSigmoidRow(gate, count: count, scale: affine.2, shift: affine.3, out: dgate)
     for i in 0..<count {
-        let s = dgate[i]
+        let s = dgate[i], ya = plain ? a[i] : a[i] * aa + sa
         da[i] = g[i] * s
-        dgate[i] = g[i] * (a[i] * aa + sa) * s * (1 - s)
+        dgate[i] = g[i] * ya * s * (1 - s)
     }
+}
+
+/// out[i] = σ(gate[i]·scale + shift), or σ(gate[i]) itself when (scale, shift) = (1, 0).
+@inline(__always)
+private func gateSigmoidRow(_ gate: UnsafePointer<Float>, count: Int, scale: Float, shift: Float,
+                            out: UnsafeMutablePointer<Float>) {
+    guard scale != 1 || shift != 0 else { return sigmoidRow(gate, out, count: count) }
+    for i in 0..<count { out[i] = gate[i] * scale + shift }
+    sigmoidRow(out, out, count: count)
 }
 
 @inline(__always) func sigmoidScalar(_ x: Float) -> Float {
