@@ -1,19 +1,12 @@
 // Direct 2-D convolution for one batch item with AVX2/FMA: register blocks of 6 output channels × 16
 // (or 8) output columns, reading a zero-padded, column-phase-split copy of the input (no im2col).
 #include "CZooKernels.h"
+#include "phases.h"
 
 #include <immintrin.h>
 #include <string.h>
 
 #define MR ZOO_DIRECT_CONV_MR
-#define AVX2 __attribute__((target("avx2,fma")))
-
-/// The padded input's geometry for an output of out_h × out_w: rows hp of every phase plane,
-/// columns wq per phase row.
-static void phase_geometry(int out_h, int out_w, int kernel_h, int kernel_w, int stride, int *hp, int *wq) {
-    *hp = (out_h - 1) * stride + kernel_h;
-    *wq = out_w + (kernel_w - 1) / stride;
-}
 
 size_t zoo_direct_conv_scratch(int channels, int height, int width, int kernel_h, int kernel_w,
                                int stride, int padding) {
@@ -35,40 +28,6 @@ void zoo_direct_conv_pack(const float *w, int out_channels, int channels, int ke
                     const int o = b * MR + m;
                     dst[((size_t)i * kk + t) * MR + m] = o < out_channels ? w[((size_t)o * channels + i) * kk + t] : 0.0f;
                 }
-    }
-}
-
-/// scratch[c][phase][r][j] = xpad[r][j·stride + phase], xpad = x zero-padded by `padding`.
-static void fill_phases(const float *x, int channels, int height, int width, int stride, int padding,
-                        int hp, int wq, float *scratch) {
-    for (int c = 0; c < channels; c++) {
-        const float *src = x + (size_t)c * height * width;
-        for (int ph = 0; ph < stride; ph++) {
-            float *plane = scratch + ((size_t)c * stride + ph) * hp * wq;
-            for (int r = 0; r < hp; r++) {
-                float *row = plane + (size_t)r * wq;
-                const int iy = r - padding;
-                if (iy < 0 || iy >= height) {
-                    memset(row, 0, sizeof(float) * wq);
-                    continue;
-                }
-                const float *in = src + (size_t)iy * width;
-                if (stride == 1) {
-                    // Columns j ↔ ix = j − padding: zeros, the row, zeros.
-                    const int lead = padding < wq ? padding : wq;
-                    memset(row, 0, sizeof(float) * lead);
-                    int n = width < wq - lead ? width : wq - lead;
-                    if (n > 0) memcpy(row + lead, in, sizeof(float) * n);
-                    else n = 0;
-                    if (lead + n < wq) memset(row + lead + n, 0, sizeof(float) * (wq - lead - n));
-                } else {
-                    for (int j = 0; j < wq; j++) {
-                        const int ix = j * stride + ph - padding;
-                        row[j] = ix >= 0 && ix < width ? in[ix] : 0.0f;
-                    }
-                }
-            }
-        }
     }
 }
 

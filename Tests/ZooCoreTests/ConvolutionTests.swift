@@ -157,25 +157,63 @@ final class ConvolutionTests: XCTestCase {
         Case(b: 2, c: 6, o: 3, h: 5, w: 18, kh: 3, kw: 3, stride: 1, pad: 0, bias: false),
         Case(b: 2, c: 2, o: 2, h: 9, w: 18, kh: 3, kw: 3, stride: 2, pad: 0, bias: true),
         Case(b: 4, c: 16, o: 32, h: 16, w: 16, kh: 3, kw: 3, stride: 1, pad: 1, bias: false),
+        Case(b: 2, c: 40, o: 3, h: 6, w: 16, kh: 3, kw: 3, stride: 1, pad: 1, bias: true),  // many channels into RGB
     ]
 
-    func testDirectKernelMatchesReference() throws {
-        try XCTSkipUnless(DirectConv.available, "no AVX2/FMA on this CPU")
-        for (n, cs) in Self.directCases.enumerated() {
+    /// Checks that every case takes the path `takes` says, then its out, dx, dw and db at 1 and 2
+    /// threads against the reference; returns each case's outputs per thread count.
+    func checkAgainstReference(_ cases: [Case], seed: Int, takes: (ConvGeometry) -> Bool, _ path: String) -> [[[Tensor?]]] {
+        cases.enumerated().map { n, cs in
             let g = cs.geometry
-            XCTAssertTrue(DirectConv.suits(g), "\(cs) takes the direct forward")
-            let (x, w, bias, gy) = cs.randomInputs(seed: UInt64(300 + n))
+            XCTAssertTrue(takes(g), "\(cs) takes \(path)")
+            let (x, w, bias, gy) = cs.randomInputs(seed: UInt64(seed + n))
             let ref = Self.reference(x, w, bias, gy, g)
-            for threads in [1, 2] {
+            return [1, 2].map { threads in
                 let got = Self.run(x, w, bias, gy, g, .default, threads: threads)
                 let label = "\(cs), \(threads) thread(s)"
                 assertClose(got[0], ref.out, "\(label): out")
                 assertClose(got[1], ref.dx, "\(label): dx")
                 assertClose(got[2], ref.dw, "\(label): dw")
+                if cs.bias { assertClose(got[3], ref.db, "\(label): db") } else { XCTAssertNil(got[3], label) }
+                return got
             }
         }
+    }
+
+    func testDirectKernelMatchesReference() throws {
+        try XCTSkipUnless(DirectConv.available, "no AVX2/FMA on this CPU")
+        _ = checkAgainstReference(Self.directCases, seed: 300, takes: DirectConv.suits, "the direct forward")
         let last = Self.directCases.last!.geometry
         XCTAssertTrue(DirectConv.suits(last.transposedForStride1!), "the last case's dx runs direct")
+    }
+
+    /// Geometries whose weight gradient the direct kernel takes: output-channel blocks of 3, 2 and 1
+    /// (O = 1…8), kernel-column blocks of 4 and fewer (kW = 1…5), kH ≠ kW, stride 1 and 2, padding
+    /// 0–2, channel splits by input (C even) and by output channel (C = 3), and a 256-column output
+    /// whose rows run in several L1 bands.
+    static let weightGradientCases: [Case] = [
+        Case(b: 3, c: 5, o: 8, h: 7, w: 16, kh: 3, kw: 3, stride: 1, pad: 1, bias: false),
+        Case(b: 2, c: 3, o: 7, h: 9, w: 32, kh: 4, kw: 4, stride: 2, pad: 1, bias: true),
+        Case(b: 2, c: 4, o: 2, h: 5, w: 12, kh: 2, kw: 5, stride: 1, pad: 0, bias: false),
+        Case(b: 1, c: 6, o: 1, h: 4, w: 6, kh: 3, kw: 3, stride: 1, pad: 2, bias: true),
+        Case(b: 2, c: 2, o: 4, h: 10, w: 17, kh: 3, kw: 2, stride: 2, pad: 0, bias: false),
+        Case(b: 2, c: 3, o: 5, h: 6, w: 8, kh: 1, kw: 3, stride: 1, pad: 1, bias: false),
+        Case(b: 2, c: 16, o: 16, h: 12, w: 256, kh: 3, kw: 3, stride: 1, pad: 1, bias: false),
+    ]
+
+    func testDirectWeightGradientMatchesReference() throws {
+        try XCTSkipUnless(DirectConv.available, "no AVX2/FMA on this CPU")
+        let results = checkAgainstReference(Self.weightGradientCases, seed: 500, takes: DirectConv.suitsWeightGradient,
+                                            "the direct dW")
+        for (cs, byThreads) in zip(Self.weightGradientCases, results) {
+            // Each weight's sum has one order whichever thread runs its channels.
+            XCTAssertEqual(byThreads[0][2]?.scalars, byThreads[1][2]?.scalars, "\(cs): dw, 1 vs 2 threads")
+        }
+        // And the shapes it leaves to the GEMM: D's 4×4 stride-2 convs of 16 channels, and 1×1.
+        XCTAssertFalse(DirectConv.suitsWeightGradient(ConvGeometry(batch: 16, channels: 16, height: 64, width: 64, outChannels: 32,
+                                                                   kernelH: 4, kernelW: 4, stride: 2, padding: 1)))
+        XCTAssertFalse(DirectConv.suitsWeightGradient(ConvGeometry(batch: 2, channels: 3, height: 8, width: 8, outChannels: 3,
+                                                                   kernelH: 1, kernelW: 1, stride: 1, padding: 0)))
     }
 
     func testTilingsReachEveryPath() {

@@ -1,5 +1,5 @@
 // Hand-vectorised CPU kernels (AVX2/FMA, chosen at run time): a sigmoid that rounds exactly as the
-// scalar Swift/glibc form, and a direct convolution for few channels.
+// scalar Swift/glibc form, and a direct convolution (and its weight gradient) for few channels.
 #ifndef CZOOKERNELS_H
 #define CZOOKERNELS_H
 #include <stddef.h>
@@ -34,5 +34,17 @@ void zoo_direct_conv_item(const float *x, int channels, int height, int width,
                           const float *packed, const float *bias, int out_channels,
                           int kernel_h, int kernel_w, int stride, int padding,
                           float *y, int out_h, int out_w, float *scratch);
+
+/// Item b's share of the weight gradient of that convolution, for input channels [c0, c1) and output
+/// channels [o0, o1): Σ over (y, x) of gy[o, y, x] · xpad[c, y·stride + ky, x·stride + kx], added to
+/// the 8 Double lane totals dw[o, c, ky, kx, 0..<8] (the sum of the 8 is the weight's gradient).
+/// Lane l sums the columns x ≡ l (mod 8) in row order, in Float within the item, so the totals
+/// depend on neither the channel ranges nor the thread that runs them. Needs W' % 8 == 0,
+/// kernel_h and kernel_w <= 8, stride <= 2 and an AVX2/FMA CPU; `scratch` holds
+/// zoo_direct_conv_scratch(c1 − c0, ...) floats.
+void zoo_direct_conv_dw_item(const float *x, int channels, int height, int width,
+                             const float *gy, int out_channels, int out_h, int out_w,
+                             int kernel_h, int kernel_w, int stride, int padding,
+                             int c0, int c1, int o0, int o1, double *dw, float *scratch);
 
 #endif

@@ -1,5 +1,6 @@
 // conv2d as im2col + sgemm over cache-sized tiles of output positions (or DirectConv for few
-// channels); backward via sgemm, and col2im or (stride 1) the conv of gy with the flipped kernel.
+// channels); backward via sgemm (or DirectConv's dW), and col2im or (stride 1) the conv of gy with
+// the flipped kernel.
 
 /// Geometry of one 2-D convolution: input [B, C, H, W], kernel kH×kW, stride, zero padding.
 struct ConvGeometry: Equatable {
@@ -156,12 +157,18 @@ extension Tensor {
     /// Gradients of conv2d: (dx, dw, db) for upstream gradient `gy` [B, O, H', W'].
     static func conv2dBackward(_ x: Tensor, _ w: Tensor, hasBias: Bool, _ g: ConvGeometry, _ gy: Tensor,
                                needInput: Bool, needWeight: Bool, tiling: ConvTiling = .default) -> (Tensor?, Tensor?, Tensor?) {
+        if needWeight && DirectConv.suitsWeightGradient(g) {
+            // dW by the direct kernel; dx and db as below.
+            let (dx, _, db) = conv2dBackward(x, w, hasBias: hasBias, g, gy, needInput: needInput, needWeight: false, tiling: tiling)
+            return (dx, DirectConv.weightGradient(x, gy, g), db)
+        }
         if needInput, let gt = g.transposedForStride1 {
             // dx = conv(gy, w flipped and transposed): a GEMM as large as the forward one, instead of
             // dcol [C·kH·kW, N] = Wᵀ·G (inner dimension O, nine times dx's size) and col2im.
             let (_, dw, db) = conv2dBackward(x, w, hasBias: hasBias, g, gy, needInput: false, needWeight: needWeight, tiling: tiling)
             return (conv2dTiled(gy, flippedTransposed(w), nil, gt, tiling: tiling), dw, db)
         }
+        guard needInput || needWeight else { return (nil, nil, hasBias ? biasGradient(gy, g) : nil) }
         let shares = g.threadTiles(tiling, weightFloats: needWeight ? w.count : 0)
         let tiles = shares.flatMap { $0 }
         let dw = needWeight ? Tensor(uninitialized: w.shape) : nil
