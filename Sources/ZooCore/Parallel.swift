@@ -1,7 +1,8 @@
 // The one thread setting (--threads / STACKZOO_THREADS), the parallel-for used by the kernels, and
-// parallel regions whose threads each run whole pieces of work serially.
+// parallel regions (on the engine's thread pool) whose threads each run whole pieces of work serially.
 import Foundation
 internal import CBLAS
+internal import CZooKernels
 
 /// How many threads the engine uses: the split of GEMMs, conv tiles, elementwise, im2col/col2im
 /// and batch-norm kernels. Set once at start-up (`Threads.set`), or from the environment variable
@@ -50,16 +51,36 @@ var insideParallelWork: Bool { pthread_getspecific(serialKey) != nil }
 /// Runs `body(share)` for share in 0..<shares, concurrently, each on one thread, with nested
 /// `parallelFor` and GEMM splitting turned off inside (each share runs its work serially).
 /// One share runs inline with nesting left on.
+///
+/// The shares run on the engine's pool (`zoo_pool_run`): the calling thread and Threads.count − 1
+/// helpers, each taking the next share as it comes free. The helpers poll for 0.2 ms after a
+/// region before they sleep. libdispatch's workers sleep at once, and waking one cost 75–100 µs
+/// on this (virtual) machine: a region of two 190 µs shares took 265 µs, and one of two 47 µs
+/// shares took longer than running both serially. A demo training step runs ~640 regions; with
+/// the pool it took 6% less time (4 interleaved pairs, each faster).
 func parallelRegion(_ shares: Int, _ body: (Int) -> Void) {
     if shares <= 1 { if shares == 1 { body(0) }; return }
     withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: shares) { s in
+        let share = RegionShare { s in
             let previous = pthread_getspecific(serialKey)
             pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
             defer { pthread_setspecific(serialKey, previous) }
             body(s)
         }
+        let ran = withExtendedLifetime(share) {
+            zoo_pool_run(Int32(Threads.count), Int32(shares), { context, s in
+                Unmanaged<RegionShare>.fromOpaque(context!).takeUnretainedValue().run(Int(s))
+            }, Unmanaged.passUnretained(share).toOpaque()) != 0
+        }
+        // A region begun while another runs (a loader thread's, say) goes to libdispatch instead.
+        if !ran { DispatchQueue.concurrentPerform(iterations: shares, execute: share.run) }
     }
+}
+
+/// A region's share body, passed to the C pool as its context.
+private final class RegionShare {
+    let run: (Int) -> Void
+    init(_ run: @escaping (Int) -> Void) { self.run = run }
 }
 
 /// The number of shares worth splitting `work` (rough element operations) into: 1 inside a

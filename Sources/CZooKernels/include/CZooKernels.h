@@ -1,5 +1,6 @@
 // Hand-vectorised CPU kernels (AVX2/FMA, chosen at run time): a sigmoid that rounds exactly as the
-// scalar Swift/glibc form, and a direct convolution (and its weight gradient) for few channels.
+// scalar Swift/glibc form, and a direct convolution (and its weight gradient) for few channels;
+// and the thread pool that runs the engine's parallel regions.
 #ifndef CZOOKERNELS_H
 #define CZOOKERNELS_H
 #include <stddef.h>
@@ -46,5 +47,15 @@ void zoo_direct_conv_dw_item(const float *x, int channels, int height, int width
                              const float *gy, int out_channels, int out_h, int out_w,
                              int kernel_h, int kernel_w, int stride, int padding,
                              int c0, int c1, int o0, int o1, double *dw, float *scratch);
+
+/// One share of a parallel region: task(context, share).
+typedef void (*zoo_pool_task)(void *context, int share);
+
+/// Runs task(context, s) for s in 0..<shares on the calling thread and up to threads − 1 pool
+/// helpers (started on first use), each share once, and returns 1 when all have finished; returns
+/// 0 without running anything when another region is in progress or no helper could be started.
+/// Helpers take shares as they come free, poll for the next region for 0.2 ms after one ends,
+/// then sleep until woken.
+int zoo_pool_run(int threads, int shares, zoo_pool_task task, void *context);
 
 #endif
