@@ -77,7 +77,20 @@ static void *helper_main(void *unused) {
     return NULL;
 }
 
+/// In a forked child only the forking thread exists: start with no helpers and fresh locks.
+static void reset_in_child(void) {
+    pthread_mutex_init(&pool.start_lock, NULL);
+    pthread_mutex_init(&pool.sleep_lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pool.helpers = 0;
+    atomic_store(&pool.sleepers, 0);
+}
+
+static pthread_once_t fork_handler_once = PTHREAD_ONCE_INIT;
+static void install_fork_handler(void) { pthread_atfork(NULL, NULL, reset_in_child); }
+
 int zoo_pool_run(int threads, int shares, zoo_pool_task task, void *context) {
+    pthread_once(&fork_handler_once, install_fork_handler);
     if (pthread_mutex_trylock(&pool.start_lock) != 0) return 0;  // another region is running
     const int want = threads - 1 < MAX_HELPERS ? threads - 1 : MAX_HELPERS;
     while (pool.helpers < want) {
