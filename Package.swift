@@ -28,9 +28,10 @@ let package = Package(
         .target(name: "CZooShims", dependencies: ["CLua", "CPNG", "CJPEG"]),
 
         // MARK: - Engine
-        // Hand-vectorised kernels (AVX2/FMA behind a run-time CPU check): the direct conv and a sigmoid
-        // that rounds exactly as the scalar one. Optimised in debug builds too: at -O0 the intrinsics
-        // kernels run ~100× slower, and the tests are debug builds.
+        // Hand-vectorised kernels (AVX2/FMA behind a run-time CPU check): the direct conv and its
+        // weight gradient, a sigmoid that rounds exactly as the scalar one; and the thread pool of
+        // the parallel regions. Optimised in debug builds too: at -O0 the intrinsics kernels run
+        // ~100× slower, and the tests are debug builds.
         .target(name: "CZooKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(name: "ZooCore", dependencies: ["CBLAS", "CZooKernels"], swiftSettings: v5),
         .target(name: "ZooImage", dependencies: ["ZooCore", "CPNG", "CJPEG", "CZooShims"], swiftSettings: v5),

@@ -4,7 +4,6 @@
 #include "phases.h"
 
 #include <immintrin.h>
-#include <string.h>
 
 #define MR ZOO_DIRECT_CONV_MR
 
@@ -94,7 +93,7 @@ void zoo_direct_conv_item(const float *x, int channels, int height, int width,
     phase_geometry(out_h, out_w, kernel_h, kernel_w, stride, &hp, &wq);
     fill_phases(x, channels, height, width, stride, padding, hp, wq, scratch);
     int tap[8];
-    for (int kx = 0; kx < kernel_w && kx < 8; kx++) tap[kx] = (kx % stride) * hp * wq + kx / stride;
+    phase_taps(kernel_w, stride, hp, wq, tap);
     const size_t channel_stride = (size_t)stride * hp * wq, plane = (size_t)out_h * out_w;
     const size_t block_floats = (size_t)channels * kernel_h * kernel_w * MR;
     const int blocks = (out_channels + MR - 1) / MR;

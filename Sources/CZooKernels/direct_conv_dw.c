@@ -56,7 +56,7 @@ AVX2 void zoo_direct_conv_dw_item(const float *x, int channels, int height, int 
     phase_geometry(out_h, out_w, kernel_h, kernel_w, stride, &hp, &wq);
     fill_phases(x + (size_t)c0 * height * width, c1 - c0, height, width, stride, padding, hp, wq, scratch);
     int tap[8];
-    for (int kx = 0; kx < kernel_w && kx < 8; kx++) tap[kx] = (kx % stride) * hp * wq + kx / stride;
+    phase_taps(kernel_w, stride, hp, wq, tap);
     const size_t gy_plane = (size_t)out_h * out_w, in_row = (size_t)stride * wq;
     const size_t channel_stride = (size_t)stride * hp * wq;
     const int kblocks = (kernel_w + KB - 1) / KB;

@@ -13,6 +13,12 @@ static inline void phase_geometry(int out_h, int out_w, int kernel_h, int kernel
     *wq = out_w + (kernel_w - 1) / stride;
 }
 
+/// tap[kx]: kernel column kx's offset in the phase planes from the column a block starts at (its
+/// phase plane, then its column shift within it), for kx < kernel_w ≤ 8.
+static inline void phase_taps(int kernel_w, int stride, int hp, int wq, int *tap) {
+    for (int kx = 0; kx < kernel_w && kx < 8; kx++) tap[kx] = (kx % stride) * hp * wq + kx / stride;
+}
+
 /// scratch[c][phase][r][j] = xpad[r][j·stride + phase], xpad = x zero-padded by `padding`.
 static inline void fill_phases(const float *x, int channels, int height, int width, int stride, int padding,
                         int hp, int wq, float *scratch) {

@@ -1,6 +1,6 @@
-// conv2d as im2col + sgemm over cache-sized tiles of output positions (or DirectConv for few
-// channels); backward via sgemm (or DirectConv's dW), and col2im or (stride 1) the conv of gy with
-// the flipped kernel.
+// conv2d as im2col + sgemm over cache-sized tiles of output positions (or DirectConv for few input
+// or output channels); backward via sgemm (or DirectConv's dW), and col2im or (stride 1) the conv
+// of gy with the flipped kernel.
 
 /// Geometry of one 2-D convolution: input [B, C, H, W], kernel kH×kW, stride, zero padding.
 struct ConvGeometry: Equatable {
@@ -106,7 +106,7 @@ extension Tensor {
     }
 
     /// `conv2dKernel` without the rounding probe (stride-1 backward passes run it for dx): the
-    /// direct kernel for few input channels, else im2col + GEMM over tiles.
+    /// direct kernel where it suits (few input or output channels), else im2col + GEMM over tiles.
     private static func conv2dTiled(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
                                     tiling: ConvTiling) -> Tensor {
         if DirectConv.suits(g) { return DirectConv.forward(x, w, bias, g) }

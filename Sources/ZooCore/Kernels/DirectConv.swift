@@ -21,23 +21,27 @@ enum DirectConv {
     /// 16–32-channel convs against 62–77 for im2col + GEMM; with more channels the GEMM wins).
     static let maxChannels = 32
 
-    /// Whether conv `g` runs direct: whole 8-column output blocks, a kernel at most 8 wide, stride
-    /// 1 or 2, not 1×1, and few input channels (the GEMM's reduction C·kH·kW short) or few output
+    /// Whether conv `g` runs direct: what the kernels can run (`fitsKernels`), and few input channels (the GEMM's reduction C·kH·kW short) or few output
     /// channels (a GEMM of M ≤ 8 rows streams its whole im2col matrix for a handful of FMAs per
     /// element: v1 Stage-I's 64-channel → RGB conv took 47 ms by GEMM, 16 ms direct).
     static func suits(_ g: ConvGeometry) -> Bool {
-        available && enabled && g.outW % 8 == 0 && g.kernelW <= 8 && g.stride <= 2 && !g.isPointwise
-            && (g.channels <= maxChannels || g.outChannels <= 8)
+        fitsKernels(g) && (g.channels <= maxChannels || g.outChannels <= 8)
     }
 
-    /// Whether conv `g`'s weight gradient runs direct (`weightGradient`): the forward's block and
-    /// kernel limits (and a kernel at most 8 high), and a shape where the dW GEMM is thin: at most
+    /// Whether conv `g`'s weight gradient runs direct (`weightGradient`): what the kernels can run
+    /// (and a kernel at most 8 high), and a shape where the dW GEMM is thin: at most
     /// 8 output channels (its M; 5–8× faster direct), at most 4 input channels, or stride 1 with
     /// few input channels (1.3–1.7× on the 16–32-channel 3×3 convs). The 4×4 stride-2 convs of
     /// 16–32 channels stay on the GEMM, which was as fast or faster there.
     static func suitsWeightGradient(_ g: ConvGeometry) -> Bool {
-        available && enabled && g.outW % 8 == 0 && g.kernelW <= 8 && g.kernelH <= 8 && g.stride <= 2 && !g.isPointwise
+        fitsKernels(g) && g.kernelH <= 8
             && (g.outChannels <= 8 || g.channels <= 4 || (g.stride == 1 && g.channels <= maxChannels))
+    }
+
+    /// What both kernels can run at all: the direct path on, whole 8-column output blocks, a kernel
+    /// at most 8 wide, stride 1 or 2, not 1×1.
+    private static func fitsKernels(_ g: ConvGeometry) -> Bool {
+        available && enabled && g.outW % 8 == 0 && g.kernelW <= 8 && g.stride <= 2 && !g.isPointwise
     }
 
     /// y [B, O, H', W'] = conv(x, w) (+ bias), whole items per thread.
