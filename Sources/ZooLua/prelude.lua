@@ -373,7 +373,10 @@ local function register_compiled(name, summary)
       local values = {}
       for key in pairs(flat) do
         local v = cfg
-        for part in key:gmatch("[^%.]+") do v = type(v) == "table" and v[part] or nil end
+        -- (not `x and v[part] or nil`: that idiom turns a configured `false` into nil)
+        for part in key:gmatch("[^%.]+") do
+          if type(v) == "table" then v = v[part] else v = nil end
+        end
         if v ~= nil then values[key] = v end
       end
       return zoo._wrap_compiled(core.build_model(name, values))
@@ -662,9 +665,11 @@ function zoo.schema(name)
   return out
 end
 
---- zoo.model(cfg): builds the model a resolved config names (or an entry name / config table,
---- which is resolved first). Checks that the model provides its contract.
-function zoo.model(cfg, overrides)
+--- zoo.model(cfg [, overrides [, opts]]): builds the model a resolved config names (or an entry
+--- name / config table, which is resolved first). Checks that the model provides its contract.
+--- opts.initialize = false builds the structure only: every weight zero, nothing drawn (for
+--- parameter counts and FLOPs; such a model is not for training).
+function zoo.model(cfg, overrides, opts)
   if type(cfg) == "string" then cfg = zoo.config(cfg, overrides) end
   if type(cfg) ~= "table" or type(cfg.model) ~= "string" then
     fail("bad argument #1 to 'model' (config table with a 'model' name, or an entry name, expected)")
@@ -675,7 +680,11 @@ function zoo.model(cfg, overrides)
     local parts = split_path(key)
     if get_path(cfg, parts) == nil and f.default ~= nil then set_path(cfg, parts, f.default) end
   end
-  local model = spec.build(cfg)
+  local structure_only = type(opts) == "table" and opts.initialize == false
+  local previous = core.set_structure_only(structure_only)
+  local ok, model = pcall(spec.build, cfg)
+  core.set_structure_only(previous)
+  if not ok then error(model, 0) end
   if type(model) ~= "table" then fail(spec.origin .. ": build() of '" .. cfg.model .. "' must return a table") end
   if type(model.networks) ~= "table" then fail(spec.origin .. ": model '" .. cfg.model .. "' has no 'networks' table") end
   for name, net in pairs(model.networks) do
@@ -760,7 +769,7 @@ function zoo.describe(entry, overrides)
       add("  " .. text .. string.rep(" ", width - (utf8.len(text) or #text)) .. "  -- " .. (origins[it.key] or "?") .. (doc ~= "" and ("; " .. doc) or ""))
     end
   end
-  local model = zoo.model(cfg)
+  local model = zoo.model(cfg, nil, { initialize = false })
   local names = {}
   for name in pairs(model.networks) do names[#names + 1] = name end
   table.sort(names)

@@ -1,8 +1,21 @@
 // Weight initialisers: normal, orthogonal (as torch.nn.init.orthogonal_), PyTorch defaults, StackGAN's BN init.
 
 public enum Init {
+    /// While true, every initialiser leaves its tensor zero and draws nothing: networks built for
+    /// their structure alone (parameter counts, `describe`, FLOP counts) skip the random fills.
+    nonisolated(unsafe) public static var structureOnly = false
+
+    /// Runs `body` (which builds networks) with `structureOnly` set; restores it afterwards.
+    public static func withStructureOnly<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = structureOnly
+        structureOnly = true
+        defer { structureOnly = previous }
+        return try body()
+    }
+
     /// Fills `v` with N(mean, std²) draws.
     public static func normal(_ v: Variable, mean: Float = 0, std: Float, generator: inout RandomGenerator) {
+        if structureOnly { return }
         v.value = Tensor.randn(v.shape, mean: mean, std: std, generator: &generator)
     }
 
@@ -13,6 +26,7 @@ public enum Init {
     public static func constant(_ v: Variable, _ value: Float) { v.value = Tensor(shape: v.shape, repeating: value) }
 
     public static func uniform(_ v: Variable, low: Float, high: Float, generator: inout RandomGenerator) {
+        if structureOnly { return }
         v.value = Tensor.uniform(v.shape, low: low, high: high, generator: &generator)
     }
 
@@ -24,7 +38,7 @@ public enum Init {
             throw ZooError.invalidArgument(op: "orthogonal", message: "needs a tensor with at least 2 dimensions, got \(shapeString(v.shape))")
         }
         let rows = v.shape[0], cols = v.value.count / max(rows, 1)
-        if rows == 0 || cols == 0 { return }
+        if rows == 0 || cols == 0 || structureOnly { return }
         let flat = Tensor.randn([rows, cols], generator: &generator)
         // Work on the tall orientation m × n (m ≥ n), stored column-major for LAPACK.
         let tall = rows >= cols
@@ -58,6 +72,12 @@ public enum Init {
     public static func stackganBatchNorm(_ bn: BatchNorm, generator: inout RandomGenerator) {
         if let w = bn.weight { normal(w, mean: 1, std: 0.02, generator: &generator) }
         if let b = bn.bias { constant(b, 0) }
+    }
+
+    /// A layer's default weight or bias, U(low, high) from the global generator (zeros while
+    /// `structureOnly`).
+    public static func layerDefault(_ shape: [Int], low: Float, high: Float) -> Tensor {
+        structureOnly ? Tensor(shape: shape, repeating: 0) : Tensor.uniform(shape, low: low, high: high)
     }
 
     /// PyTorch's default (kaiming-uniform, a = √5) for a weight and its bias:

@@ -12,8 +12,8 @@ public final class Linear: Module {
         self.outFeatures = outFeatures
         super.init()
         let bound = 1 / Float(max(inFeatures, 1)).squareRoot()
-        register(parameter: Variable(Tensor.uniform([outFeatures, inFeatures], low: -bound, high: bound)), named: "weight")
-        register(parameter: bias ? Variable(Tensor.uniform([outFeatures], low: -bound, high: bound)) : nil, named: "bias")
+        register(parameter: Variable(Init.layerDefault([outFeatures, inFeatures], low: -bound, high: bound)), named: "weight")
+        register(parameter: bias ? Variable(Init.layerDefault([outFeatures], low: -bound, high: bound)) : nil, named: "bias")
     }
 
     public override func forward(_ x: Variable) throws -> Variable {
@@ -41,9 +41,9 @@ public final class Conv2d: Module {
         self.padding = padding
         super.init()
         let bound = 1 / Float(max(inChannels * kernelSize * kernelSize, 1)).squareRoot()
-        register(parameter: Variable(Tensor.uniform([outChannels, inChannels, kernelSize, kernelSize], low: -bound, high: bound)),
+        register(parameter: Variable(Init.layerDefault([outChannels, inChannels, kernelSize, kernelSize], low: -bound, high: bound)),
                  named: "weight")
-        register(parameter: bias ? Variable(Tensor.uniform([outChannels], low: -bound, high: bound)) : nil, named: "bias")
+        register(parameter: bias ? Variable(Init.layerDefault([outChannels], low: -bound, high: bound)) : nil, named: "bias")
     }
 
     public override func forward(_ x: Variable) throws -> Variable {

@@ -162,6 +162,13 @@ enum SupportBindings {
             return 1
         }),
         ("version", { c in c.push(StackZooVersion.string); return 1 }),
+        ("set_structure_only", { c in
+            // Networks built while on hold zeros and draw nothing (describe, parameter counts).
+            let previous = Init.structureOnly
+            Init.structureOnly = try c.bool(1)
+            c.push(previous)
+            return 1
+        }),
 
         // MARK: registry (the Lua side keeps Lua models; this mirrors them for the CLI)
         ("registry_add", { c in
