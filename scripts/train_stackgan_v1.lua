@@ -23,9 +23,14 @@ else
   stage1_entry = opts.entry
   stage2_entry = (stage1_entry:gsub("stage1", "stage2"))
   overrides = opts.overrides or {}
-  out = opts.out or ("runs/" .. (stage1_entry:gsub("%.lua$", ""):match("([^/]+)$"):gsub("%-?stage1", "")))
+  out = (opts.out or ("runs/" .. (stage1_entry:gsub("%.lua$", ""):match("([^/]+)$"):gsub("%-?stage1", "")))):gsub("/$", "")
+  Trainer.check_new_folder(out, opts.force)
+  Trainer.clear_new_folder(out)
   zoo.run.mkdir(out)
   zoo.run.write_atomic(out .. "/stages.lua", zoo.serialize { stage1 = stage1_entry, stage2 = stage2_entry, overrides = overrides })
+  -- `stackzoo train --resume OUT` runs this recipe again (the run folder's recipe.lua).
+  local f = opts.recipe and io.open(opts.recipe, "r")
+  if f then zoo.run.write_atomic(out .. "/recipe.lua", f:read("a")); f:close() end
 end
 
 local function halving(cfg)

@@ -31,8 +31,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this many minutes of this session.")
     var minutes: Double?
 
-    @Option(name: .long, help: "The training recipe (a Lua script).")
+    @Option(name: .long, help: "The training recipe (a Lua script; default scripts/train.lua, or with --resume the run's own recipe.lua).")
     var recipe: String?
+
+    @Flag(name: .long, help: "Start afresh in an --out folder that already holds a run, moving that run aside to OUT.old-N.")
+    var force = false
 
     @OptionGroup var engine: EngineOptions
 
@@ -49,8 +52,16 @@ struct TrainCommand: ParsableCommand {
         if let seed { options["seed"] = seed }
         if let steps { options["steps"] = steps }
         if let minutes { options["minutes"] = minutes }
-        let script = recipe ?? Project.root + "/scripts/train.lua"
+        if force { options["force"] = true }
+        if force, resume != nil { throw ValidationError("--force starts a run afresh; it cannot be combined with --resume") }
+        let script = recipe ?? resume.flatMap(Self.runRecipe) ?? Project.root + "/scripts/train.lua"
         options["recipe"] = script
         try ScriptReport.run { try lua.runFile(script, options: options) }
+    }
+
+    /// The recipe a run folder was trained with (its recipe.lua), which --resume continues with.
+    static func runRecipe(_ dir: String) -> String? {
+        let path = (dir.hasSuffix("/") ? String(dir.dropLast()) : dir) + "/recipe.lua"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 }

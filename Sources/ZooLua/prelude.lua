@@ -492,10 +492,13 @@ end
 
 -- Loads one entry file (sandboxed) and its `extends` chain; returns the merged table and origins.
 -- `inline` (optional) is the entry's source text, `name` then only labels it (a checkpoint's config).
+local inline_sources = {}   -- chunk name -> source of entries given as text (checkpoint configs)
+
 local function load_entry(name, seen, inline)
   local file = inline and name or zoo.resolve_entry(name)
   -- Messages name files relative to the project when they are inside it.
   local path = file:sub(1, #root + 1) == root .. "/" and file:sub(#root + 2) or file
+  if inline then inline_sources[path] = inline end
   seen = seen or {}
   if seen[file] then error(path .. ": 'extends' makes a cycle", 0) end
   seen[file] = true
@@ -519,6 +522,25 @@ local function load_entry(name, seen, inline)
   merge(merged, cfg, origins, origin_of, nil)
   merged.extends, origins.extends = nil, nil
   return merged, origins, path, source
+end
+
+local function_source   -- (defined with the serialiser below)
+
+-- A block-slot function is saved into the run's config.lua as its own source text, so it must be
+-- self-contained (no upvalue but _ENV) and its text must read back as a function.
+local function check_slot(f, key, where)
+  for i = 1, math.huge do
+    local name = debug.getupvalue(f, i)
+    if name == nil then break end
+    if name ~= "_ENV" then
+      error(string.format("%s: '%s' uses '%s', a local variable outside the function; block slots are saved into the run's config.lua as their own text, so write the function inline (%s = function(...) ... end) and make what it needs inside it (e.g. local nn = zoo.nn)",
+        where, key, name, key:match("[^.]+$")), 0)
+    end
+  end
+  if not function_source(f) then
+    error(string.format("%s: '%s': cannot read the function back from its file (write it as %s = function(...) ... end, on lines of its own)",
+      where, key, key:match("[^.]+$")), 0)
+  end
 end
 
 local function type_ok(value, ftype)
@@ -631,6 +653,7 @@ function zoo.config(entry, overrides, source)
         if not type_ok(v, flat[key].type) then
           error(where .. ": '" .. key .. "' must be " .. flat[key].type .. ", got " .. type(v) .. " (" .. describe_value(v) .. ")", 0)
         end
+        if type(v) == "function" then check_slot(v, key, where) end
       elseif type(v) == "table" and not is_sequence(v) then
         local has_children = false
         for name in pairs(flat) do if name:sub(1, #key + 1) == key .. "." then has_children = true break end end
@@ -811,6 +834,8 @@ zoo.run = {
   mkdir = core.mkdir,
   exists = core.file_exists,
   remove = core.remove_file,
+  rename = core.rename,
+  remove_stale_temporaries = core.remove_stale_temporaries,
   write_atomic = core.write_atomic,
   list_files = core.list_files,
 }
@@ -831,10 +856,11 @@ end
 zoo.checkpoint_metadata = core.checkpoint_metadata
 
 -- The source text of a function defined in a file (for writing resolved configs back as Lua).
-local function function_source(f)
+function_source = function(f)
   local info = debug.getinfo(f, "S")
   if not info or info.what ~= "Lua" or info.source:sub(1, 1) ~= "@" then return nil end
-  local text = read_file(info.source:sub(2))
+  local file = info.source:sub(2)   -- entries inside the project are named relative to it
+  local text = inline_sources[file] or read_file(file:sub(1, 1) == "/" and file or (root .. "/" .. file))
   if not text then return nil end
   local lines, n = {}, 0
   for line in (text .. "\n"):gmatch("(.-)\n") do
@@ -850,7 +876,10 @@ local function function_source(f)
   for i = #last - 2, 1, -1 do if last:sub(i, i + 2) == "end" then stop = i + 2 break end end
   if not stop then return nil end
   lines[#lines] = last:sub(1, stop)
-  return table.concat(lines, "\n")
+  -- `local function name(...)` / `function name(...)`: the anonymous function of the same body.
+  local text = table.concat(lines, "\n"):gsub("^function%s+[%a_][%w_]*%s*%(", "function(", 1)
+  if not load("return " .. text, "=(slot)", "t", {}) then return nil end
+  return text
 end
 
 local function serialize(v, indent)
@@ -936,6 +965,9 @@ end
 
 --- zoo.data.check(data, {image_size=, batch=, decode=}): the `stackzoo data check` report (text)
 --- and the list of problems ("file: reason").
+--- zoo.data.caption_embeddings(data, captions): the embeddings [N, D] of N captions that images
+--- of the dataset have (any split), from the embeddings file its config names; and that file.
+zoo.data.caption_embeddings = core["data.caption_embeddings"]
 function zoo.data.check(data, opts)
   if type(data) ~= "table" then fail("bad argument #1 to 'data.check' (the config's data table expected, got " .. type(data) .. ")") end
   return core["data.check"](data, opts)

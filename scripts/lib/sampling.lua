@@ -4,42 +4,21 @@ local zoo = require "zoo"
 
 local sampling = {}
 
--- Captions (one per line of `path`) looked up in a captioned dataset: its meta.jsonl captions and
--- the matching rows of its embeddings. Returns [N, D] conditions and the captions.
-local function caption_conditions(path, root)
+-- Captions (one per line of `path`, blank lines skipped) looked up in the dataset `data` (a
+-- config's data table): [N, D] conditions from the embeddings file it names, and the captions.
+local function caption_conditions(path, data)
   local wanted = {}
-  for line in io.lines(path) do
+  local f, err = io.open(path, "r")
+  if not f then error("--captions: " .. tostring(err), 0) end
+  for line in f:lines() do
     line = line:gsub("^%s+", ""):gsub("%s+$", "")
     if line ~= "" then wanted[#wanted + 1] = line end
   end
+  f:close()
   if #wanted == 0 then error(path .. ": no captions", 0) end
-  local index, all, row = {}, {}, 0
-  local meta = io.open(root .. "/meta.jsonl", "r")
-  if not meta then error("--captions needs a captioned dataset with meta.jsonl; none at " .. root .. " (use --dataset DIR)", 0) end
-  for line in meta:lines() do
-    row = row + 1
-    local list = line:match('"captions"%s*:%s*%[(.-)%]')
-    local k = 0
-    for c in (list or ""):gmatch('"(.-)"') do
-      k = k + 1
-      if not index[c] then index[c] = { row, k }; all[#all + 1] = c end
-    end
-  end
-  meta:close()
-  local files = zoo.run.list_files(root, ".npy")
-  if #files == 0 then error(root .. ": no embeddings (.npy)", 0) end
-  local e = zoo.load_npy(files[1])
-  local rows = {}
-  for _, c in ipairs(wanted) do
-    local at = index[c]
-    if not at then
-      local hint = zoo.closest(c, all)
-      error(path .. ": caption '" .. c .. "' is not in " .. root .. "/meta.jsonl" .. (hint and (" (closest: '" .. hint .. "')") or "")
-        .. "; captions must match the dataset's, whose embeddings are precomputed", 0)
-    end
-    rows[#rows + 1] = e:slice(1, at[1], 1):slice(2, at[2], 1):reshape(1, e:size(3))
-  end
-  return zoo.cat(rows, 1), wanted
+  local ok, conditions = pcall(zoo.data.caption_embeddings, data, wanted)
+  if not ok then error(path .. ": " .. tostring(conditions):gsub("^.-:%d+: ", ""), 0) end
+  return conditions, wanted
 end
 
 --- The model of opts.checkpoint and its conditions: rows of opts.embeddings ([N, D], or caption
@@ -52,10 +31,17 @@ function sampling.load(opts)
   if model.release_training_state then model:release_training_state() end
   local conditions
   if model.text_dim and opts.captions then
-    local root = opts.dataset or (model.config and model.config.data and model.config.data.root)
-    if not root then error("--captions needs the dataset the model was trained on: give --dataset DIR", 0) end
-    if root:sub(1, 1) ~= "/" and opts.project then root = opts.project .. "/" .. root end
-    local c, captions = caption_conditions(opts.captions, root)
+    -- The checkpoint's own data config (its embeddings file included); --dataset moves its root.
+    local data = {}
+    for k, v in pairs(model.config and model.config.data or {}) do data[k] = v end
+    if opts.dataset then data.root = opts.dataset; data.kind = data.kind or "captioned" end
+    if not data.root then error("--captions needs the dataset the model was trained on: give --dataset DIR", 0) end
+    if data.root:sub(1, 1) ~= "/" and opts.project then data.root = opts.project .. "/" .. data.root end
+    data.split = nil
+    local c, captions = caption_conditions(opts.captions, data)
+    if c:size(2) ~= model.text_dim then
+      error(string.format("%s: the dataset's embeddings have %d values, the model takes %d", opts.captions, c:size(2), model.text_dim), 0)
+    end
     return model, c, meta, captions
   end
   if model.text_dim then

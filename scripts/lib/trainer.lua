@@ -42,8 +42,38 @@ local function read_text(path)
   return s
 end
 
+-- True when `dir` exists and holds anything.
+local function non_empty(dir)
+  if not zoo.run.exists(dir) then return false end
+  return #zoo.run.list_files(dir, "") > 0
+end
+
+-- Moves the run in `dir` aside to the first free `dir.old-N`; returns that name.
+local function move_aside(dir)
+  local n, target = 1, dir .. ".old-1"
+  while zoo.run.exists(target) do n = n + 1; target = dir .. ".old-" .. n end
+  zoo.run.rename(dir, target)
+  return target
+end
+
+--- Refuses to start a new run in `dir` when it already holds something, unless `force`.
+function Trainer.check_new_folder(dir, force)
+  if non_empty(dir) and not force then
+    error(string.format("%s already holds a run: continue it with 'stackzoo train --resume %s', or pass --force to move it aside (to %s.old-N) and start afresh",
+      dir, dir, dir), 0)
+  end
+end
+
+--- Makes `dir` free for a new run: an existing non-empty folder is moved aside (after
+--- check_new_folder allowed it with --force).
+function Trainer.clear_new_folder(dir)
+  if non_empty(dir) then say("moved the run that was in %s to %s (--force)", dir, move_aside(dir)) end
+end
+
 --- Sets up a run: config (or the run folder's, when resuming), model, data, fixed sample inputs.
---- opts: entry, overrides, out, resume, seed, steps, minutes, recipe (what `stackzoo train` passes).
+--- opts: entry, overrides, out, resume, force, seed, steps, minutes, recipe (what `stackzoo train` passes).
+--- Nothing is written until the config, the model and the data have been set up, and an
+--- existing run folder is continued only with --resume (--force moves it aside first).
 function Trainer.new(opts)
   local self = setmetatable({ opts = opts, hooks = {} }, Trainer)
   zoo.run.install_interrupt_handler()
@@ -56,13 +86,14 @@ function Trainer.new(opts)
   self.cfg, self.origins, self.entry_path = zoo.config(entry, opts.overrides or {})
   local cfg = self.cfg
   if not self.dir then
-    self.dir = opts.out or ("runs/" .. basename(self.entry_path))
+    self.dir = (opts.out or ("runs/" .. basename(self.entry_path))):gsub("/$", "")
     if not opts.out then
       local base, n = self.dir, 1
       while zoo.run.exists(self.dir) do n = n + 1; self.dir = base .. "-" .. n end
+    else
+      Trainer.check_new_folder(self.dir, opts.force)
     end
   end
-  for _, sub in ipairs { "", "/samples", "/checkpoints" } do zoo.run.mkdir(self.dir .. sub) end
 
   self.step, self.epoch = 0, 0
   local checkpoint = opts.resume and latest_checkpoint(self.dir)
@@ -75,8 +106,15 @@ function Trainer.new(opts)
   self.batch_size = cfg.train and cfg.train.batch or 16
   self.data = zoo.data.open(cfg.data, { image_sizes = self.sizes, batch = self.batch_size, seed = self.seed, text = text })
   self:fix_sample_inputs(text)
-
   self.recipe_source = opts.recipe and read_text(opts.recipe) or ""
+  self.config_source = zoo.config_source(cfg, "resolved config of " .. self.entry_path .. " (stackzoo " .. zoo.version .. ")")
+
+  if not opts.resume and opts.out then Trainer.clear_new_folder(self.dir) end
+  for _, sub in ipairs { "", "/samples", "/checkpoints" } do
+    zoo.run.mkdir(self.dir .. sub)
+    local n, bytes = zoo.run.remove_stale_temporaries(self.dir .. sub)
+    if n > 0 then say("removed %d unfinished temporary file(s) (%.1f MB) from %s", n, bytes / 1e6, self.dir .. sub) end
+  end
   self.history = {}
   if checkpoint then
     local m = zoo.read_checkpoint(checkpoint, self.model)
@@ -88,8 +126,9 @@ function Trainer.new(opts)
   elseif opts.resume then
     say("%s has no checkpoint yet: starting from step 0", self.dir)
   end
-  self.config_source = zoo.config_source(cfg, "resolved config of " .. self.entry_path .. " (stackzoo " .. zoo.version .. ")")
   zoo.run.write_atomic(self.dir .. "/config.lua", self.config_source)
+  -- The recipe is part of the run: --resume runs this copy unless --recipe names another.
+  if self.recipe_source ~= "" then zoo.run.write_atomic(self.dir .. "/recipe.lua", self.recipe_source) end
   -- The log is rewritten up to the resume point, so a run resumed after a crash has no stale tail.
   report.write_log(self.dir .. "/log.jsonl", self.history)
   self.log = assert(io.open(self.dir .. "/log.jsonl", "a"))
@@ -127,7 +166,27 @@ function Trainer:on(event, fn) self.hooks[event] = fn end
 
 function Trainer:call_hook(name, ...)
   local f = self.hooks[name]
-  if f then f(self, ...) end
+  if f then self:guarded(name, f, self, ...) end
+end
+
+--- Runs recipe code (a hook, the lr schedule) between steps, where the model, data and RNG are
+--- consistent: when it raises, an emergency checkpoint of the current step is written first
+--- (unless one of this step exists), so the run can be resumed from exactly there.
+function Trainer:guarded(what, fn, ...)
+  local results = table.pack(xpcall(fn, debug.traceback, ...))
+  if results[1] then return table.unpack(results, 2, results.n) end
+  local message = tostring(results[2])
+  if not self.in_emergency then
+    self.in_emergency = true
+    local path = string.format("%s/checkpoints/step-%06d.safetensors", self.dir, self.step)
+    local saved = self.step > 0 and (self.latest_checkpoint == path or pcall(self.checkpoint, self))
+    local first, rest = message:match("^([^\n]*)(.*)$")
+    if saved then
+      message = string.format("%s\n(the recipe's %s failed after step %d; checkpoint %s holds that step: fix the recipe, then 'stackzoo train --resume %s')%s",
+        first, what, self.step, path, self.dir, rest)
+    end
+  end
+  error(message, 0)
 end
 
 --- Writes samples/step-NNNNNN.png: one row per branch (smaller branches upsampled to the largest),
@@ -218,7 +277,10 @@ function Trainer:run(recipe)
     local new_epoch = batch.epoch ~= self.epoch
     if new_epoch then self:call_hook("on_epoch", self.epoch) end
     self.epoch = batch.epoch
-    local factor = schedule(self.step + 1, self.epoch)
+    local factor = self:guarded("lr schedule", schedule, self.step + 1, self.epoch)
+    if type(factor) ~= "number" or not finite(factor) then
+      self:guarded("lr schedule", error, string.format("the lr schedule returned %s for step %d (a finite number expected)", tostring(factor), self.step + 1), 0)
+    end
     for name, opt in pairs(self.model.optimizers or {}) do opt.lr = base_lr[name] * factor end
     local losses, names = self.model:train_step(batch)
     if not names then
@@ -267,7 +329,11 @@ function Trainer:run(recipe)
   say("  samples     %s", self.latest_samples)
   say("  report      %s/report.html", self.dir)
   say("train longer: stackzoo train --resume %s --steps %d", self.dir, self.step * 2)
-  say("sample:       stackzoo sample %s --out samples.png", path)
+  if self.model.text_dim then
+    say("sample:       stackzoo sample %s --captions CAPTIONS.txt --out samples.png", path)
+  else
+    say("sample:       stackzoo sample %s --out samples.png", path)
+  end
   return reason
 end
 

@@ -88,6 +88,25 @@ enum DataBindings {
             Userdata.push(c.L, try Dataset(config: cfg, options: opts), kind: .dataset)
             return 1
         }),
+        ("data.caption_embeddings", { c in
+            // (data, captions) -> [N, D] embeddings of the captions, and the embeddings file.
+            let cfg = try config(c, 1)
+            try c.checkTable(2)
+            let wanted = (c.state.toSwift(2) as? [Any] ?? []).compactMap { $0 as? String }
+            guard !wanted.isEmpty else { throw c.argError(2, "no captions given") }
+            let index = try CaptionIndex(cfg)
+            var values: [Float] = []
+            for caption in wanted {
+                guard let e = index.embedding(caption) else {
+                    let hint = closestMatch(caption, in: index.captions).map { " (closest: '\($0)')" } ?? ""
+                    throw ZooError.invalidArgument(op: "captions", message: "caption '\(caption)' is not in the dataset at \(cfg.root)\(hint); captions must match the dataset's, whose embeddings are precomputed")
+                }
+                values += e
+            }
+            c.push(Variable(try Tensor(shape: [wanted.count, index.dimension], data: values)))
+            c.push(index.file)
+            return 2
+        }),
         ("data_next", { c in pushBatch(c, try dataset(c).next()); return 2 }),
         ("data_batch", { c in
             let ds = try dataset(c)

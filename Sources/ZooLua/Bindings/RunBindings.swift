@@ -92,6 +92,31 @@ enum RunBindings {
         }),
         ("file_exists", { c in c.push(FileManager.default.fileExists(atPath: try c.string(1))); return 1 }),
         ("remove_file", { c in try? FileManager.default.removeItem(atPath: try c.string(1)); return 0 }),
+        ("rename", { c in
+            let from = try c.string(1), to = try c.string(2)
+            guard rename(from, to) == 0 else {
+                throw ZooError.io(path: from, message: "cannot move it to \(to): \(String(cString: strerror(errno)))")
+            }
+            return 0
+        }),
+        ("remove_stale_temporaries", { c in
+            // Files "NAME.tmp.PID" in the folder whose writer (PID) is gone: what an atomic write
+            // killed mid-way (kill -9) leaves behind. Returns how many files and bytes were removed.
+            let dir = try c.string(1)
+            var count = 0, bytes = 0
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+                guard let r = name.range(of: ".tmp.", options: .backwards),
+                      let pid = Int32(name[r.upperBound...]), pid > 0 else { continue }
+                let alive = pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)
+                if alive { continue }   // its writer is still running
+                let path = dir + "/" + name
+                let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+                if (try? FileManager.default.removeItem(atPath: path)) != nil { count += 1; bytes += size }
+            }
+            c.push(count)
+            c.push(bytes)
+            return 2
+        }),
         ("write_atomic", { c in
             try FileIO.writeAtomically(Array(try c.string(2).utf8), to: try c.string(1))
             return 0
