@@ -129,6 +129,7 @@ extension StackGANv1Config {
         beta1 = try c.float("train.beta1")
         beta2 = try c.float("train.beta2")
         lrDecayEpochs = try c.int("train.lr_decay_epochs")
+        try c.checkTrainingKnobs(minimumBatch: 2, why: " (the wrong pairs shift the batch by one, and batch norm needs batch statistics)")
         try validate()
     }
 }

@@ -118,6 +118,7 @@ extension StackGANv2Config {
         emaDecay = try c.float("train.ema")
         emaIntoLiveAtSnapshot = try c.bool("train.ema_into_live")
         emaWarmup = try c.bool("train.ema_warmup")
+        try c.checkTrainingKnobs(minimumBatch: 2, why: " (batch norm needs batch statistics)")
         try validate()
     }
 }

@@ -36,7 +36,12 @@ struct DataCheckCommand: ParsableCommand {
         // data.* overrides are applied here (the model schemas do not list the data table's keys).
         let dataOverrides = overrides.filter { $0.hasPrefix("data.") }
         var resolved: [Any?] = []
-        try ScriptReport.run { resolved = try lua.call("config", entry, overrides.filter { !$0.hasPrefix("data.") }) }
+        var textDimension: Int?
+        try ScriptReport.run {
+            resolved = try lua.call("config", entry, overrides.filter { !$0.hasPrefix("data.") })
+            // The model's embedding size, which a text model's dataset must provide.
+            textDimension = try lua.call("text_dim", entry, overrides.filter { !$0.hasPrefix("data.") }).first as? Int
+        }
         guard let cfg = resolved.first as? [String: Any] else { throw DataCommandError("\(entry): the entry did not resolve to a config table") }
         let path = resolved.count > 2 ? (resolved[2] as? String ?? entry) : entry
         var data = cfg["data"] as? [String: Any] ?? [:]
@@ -60,7 +65,8 @@ struct DataCheckCommand: ParsableCommand {
         let batch = (cfg["train"] as? [String: Any])?["batch"] as? Int
         guard size >= 1 else { throw ValidationError("--image-size must be positive") }
         print("entry: \(path)")
-        let report = DataCheck.run(config, imageSize: size, batchSize: batch, decode: !headersOnly, threads: Threads.count)
+        let report = DataCheck.run(config, imageSize: size, batchSize: batch, decode: !headersOnly, textDimension: textDimension,
+                                   threads: Threads.count)
         print(report.text)
         if !report.problems.isEmpty { throw ExitCode.failure }
     }

@@ -42,7 +42,7 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Images per grid row.")
     var nrow: Int = 8
 
-    @Option(name: .long, help: "Output PNG.")
+    @Option(name: .long, help: "Output PNG (or a folder, which gets samples.png and its branch grids).")
     var out: String = "samples.png"
 
     @Option(name: .long, help: "The sampling loop (a Lua script).")
@@ -63,9 +63,20 @@ struct SampleCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    /// The most images one call generates.
+    static let maxImages = 4096
+
     func run() throws {
         try engine.apply()
         guard n >= 1, nrow >= 1, seed >= 0, caption >= 0 else { throw ValidationError("--n and --nrow must be at least 1, --seed and --caption at least 0") }
+        guard n <= Self.maxImages else { throw ValidationError("--n \(n): at most \(Self.maxImages) images per call (one grid holds them all in memory)") }
+        // A folder (existing, or written with a trailing slash) gets OUT/samples.png and its branch grids.
+        var out = out
+        var isFolder: ObjCBool = false
+        if out.hasSuffix("/") || (FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) && isFolder.boolValue) {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            out = (out.hasSuffix("/") ? String(out.dropLast()) : out) + "/samples.png"
+        }
         let lua = try Project.luaState()
         var options: [String: Any] = ["checkpoint": checkpoint, "caption": caption, "n": n, "seed": seed, "nrow": nrow,
                                       "out": out, "ema": weights == .ema, "eval": !trainBN]

@@ -147,6 +147,12 @@ enum CaptionedSource {
             }
             let order = splits.keys.sorted { a, b in (a == "train" ? 0 : a == "test" ? 1 : 2, a) < (b == "train" ? 0 : b == "test" ? 1 : 2, b) }
             for name in order { index.splitSizes.append((name, (splits[name] as? [Any])?.count ?? 0)) }
+            // A test image that is also a training image makes every test-split number a lie.
+            let train = Set((splits["train"] as? [Any] ?? []).compactMap { $0 as? String })
+            let shared = (splits["test"] as? [Any] ?? []).compactMap { $0 as? String }.filter(train.contains)
+            if let first = shared.first {
+                index.splitOverlap = DataProblem(file: splitsPath, reason: "\(shared.count) id(s) are in both 'train' and 'test' (first: '\(first)')")
+            }
             let wanted = config.split ?? "train"
             if wanted != "all" {
                 guard let list = splits[wanted] as? [Any] else {

@@ -28,10 +28,15 @@ public enum DataCheck {
     /// Reads `config`'s index and checks every image of its split (a full decode unless
     /// `decode` is false), whatever `on_error` says. `imageSize` (the largest branch) picks the
     /// image folder of a captioned dataset; `batchSize` gives the batches per epoch.
+    /// `textDimension`: the embedding size of the entry's text model (nil: unconditional), which
+    /// the dataset's embeddings must have.
     public static func run(_ config: DataConfig, imageSize: Int = 256, batchSize: Int? = nil, decode: Bool = true,
+                           textDimension: Int? = nil,
                            threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) -> DataReport {
         let loadSize = Preprocess.loadSize(forImageSize: imageSize)
-        let index = DataIndex.load(config, loadSize: loadSize)
+        var index = DataIndex.load(config, loadSize: loadSize)
+        index.fatal += index.textProblems(expected: textDimension, root: config.root)
+        if let overlap = index.splitOverlap { index.problems.insert(overlap, at: 0) }
         var lines = ["dataset: \(config.kind.rawValue) at \(config.root)" + (config.kind == .images ? "" : ", split '\(config.split ?? "train")'")]
         lines += index.notes
         if !index.splitSizes.isEmpty {

@@ -54,13 +54,35 @@ struct DataIndex {
     var splitSizes: [(name: String, count: Int)] = []
     /// Number of distinct classes, when the dataset has classes.
     var classCount: Int?
+    /// Images in both the train and the test split (`data check` reports it; training does not
+    /// depend on it).
+    var splitOverlap: DataProblem?
+
+    /// What keeps a text model of embedding size `expected` from training on this dataset: no
+    /// embeddings, or embeddings of another width. Empty when `expected` is nil.
+    func textProblems(expected: Int?, root: String) -> [DataProblem] {
+        guard let expected, fatal.isEmpty else { return [] }
+        guard let e = embeddings else {
+            return [DataProblem(file: root, reason: "the model is text-conditioned (embeddings of \(expected) values), but the dataset has no caption embeddings")]
+        }
+        guard e.dimension == expected else {
+            return [DataProblem(file: e.file, reason: "embeddings \(e.shapeText) have \(e.dimension) values per caption, but the model takes \(expected) (arch.text)")]
+        }
+        return []
+    }
 
     /// Loads the index of `config`'s dataset; `loadSize` picks among image folders of several sizes.
     static func load(_ config: DataConfig, loadSize: Int) -> DataIndex {
+        var index: DataIndex
         switch config.kind {
-        case .captioned: return CaptionedSource.load(config, loadSize: loadSize)
-        case .stackgan: return StackGANSource.load(config)
-        case .images: return ImageFolderSource.load(config)
+        case .captioned: index = CaptionedSource.load(config, loadSize: loadSize)
+        case .stackgan: index = StackGANSource.load(config)
+        case .images: index = ImageFolderSource.load(config)
         }
+        if index.fatal.isEmpty && index.samples.isEmpty && index.problems.isEmpty {
+            let which = config.kind == .images ? "" : " (split '\(config.split ?? "train")')"
+            index.fatal.append(DataProblem(file: config.root, reason: "no images\(which)"))
+        }
+        return index
     }
 }

@@ -22,6 +22,9 @@ public struct LoaderOptions: Sendable {
     public var text: Bool?
     /// Overrides `DataConfig.averageCaptions`.
     public var averageCaptions: Int?
+    /// The embedding size the model takes (a text model): the dataset must have embeddings of
+    /// that width. nil: no requirement.
+    public var textDimension: Int?
 
     public init(imageSizes: [Int] = [64], batchSize: Int = 16, seed: UInt64 = 0, threads: Int = 2, prefetch: Int = 4) {
         self.imageSizes = imageSizes
@@ -66,7 +69,8 @@ public final class Dataset: @unchecked Sendable {
         let loadSize = Preprocess.loadSize(forImageSize: options.imageSizes.last!)
         let index = DataIndex.load(config, loadSize: loadSize)
         let hint = " — run 'stackzoo data check' for every problem"
-        if !index.fatal.isEmpty { throw DataProblem.failure(index.fatal, hint: hint) }
+        let fatal = index.fatal + index.textProblems(expected: options.textDimension, root: config.root)
+        if !fatal.isEmpty { throw DataProblem.failure(fatal, hint: hint) }
         let checked = Validation.run(index.samples, decode: config.validate == .decode, threads: max(1, options.threads))
         let problems = index.problems + checked.problems
         if !problems.isEmpty && config.onError == .fail {

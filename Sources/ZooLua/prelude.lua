@@ -596,6 +596,22 @@ local function set_path(t, parts, value)
   t[parts[#parts]] = value
 end
 
+local config_origins = setmetatable({}, { __mode = "k" })   -- resolved config -> its origins
+
+-- A model's build error that names a config key ("train.batch = 1: ...") is positioned at
+-- where that key was set (the entry's file:line, or --set) instead of at the caller.
+local function position_at_origin(message, cfg, flat)
+  local origins = config_origins[cfg]
+  if not origins or type(message) ~= "string" then return message end
+  local best
+  for key in pairs(flat) do
+    if (not best or #key > #best) and message:find(key, 1, true) and origins[key] then best = key end
+  end
+  if not best then return message end
+  local where = origins[best] == "--set" and ("--set " .. best) or origins[best] == "default" and ("default of " .. best) or origins[best]
+  return where .. ": " .. message:gsub("^[^\n]-:%d+: ", "", 1)
+end
+
 --- zoo.config(entry, overrides[, source]): loads a zoo entry in the sandbox, follows `extends`,
 --- applies `overrides` ({"train.batch=8", ...}), checks every key and type against the model's
 --- schema, and fills defaults. With `source`, that text is the entry and `entry` only names it.
@@ -675,6 +691,7 @@ function zoo.config(entry, overrides, source)
     end
   end
   cfg.data = cfg.data or {}
+  config_origins[cfg] = origins
   return cfg, origins, path
 end
 
@@ -707,7 +724,7 @@ function zoo.model(cfg, overrides, opts)
   local previous = core.set_structure_only(structure_only)
   local ok, model = pcall(spec.build, cfg)
   core.set_structure_only(previous)
-  if not ok then error(model, 0) end
+  if not ok then error(position_at_origin(model, cfg, spec.flat), 0) end
   if type(model) ~= "table" then fail(spec.origin .. ": build() of '" .. cfg.model .. "' must return a table") end
   if type(model.networks) ~= "table" then fail(spec.origin .. ": model '" .. cfg.model .. "' has no 'networks' table") end
   for name, net in pairs(model.networks) do
@@ -813,6 +830,12 @@ function zoo.describe(entry, overrides)
     add("sampling: FLOPs not measured (" .. tostring(flops) .. ")")
   end
   return table.concat(out, "\n")
+end
+
+--- The text-embedding size the model of an entry (or resolved config) takes (nil: not
+--- text-conditioned), from its structure alone.
+function zoo.text_dim(entry, overrides)
+  return zoo.model(entry, overrides, { initialize = false }).text_dim
 end
 
 --- The one-line description of an entry (its `description`, following `extends`).

@@ -85,6 +85,15 @@ function Trainer.new(opts)
   end
   self.cfg, self.origins, self.entry_path = zoo.config(entry, opts.overrides or {})
   local cfg = self.cfg
+  -- The loop's own knobs, for every model: whole numbers of at least 1 where the config has them.
+  for _, k in ipairs { "batch", "epochs", "snapshot_every" } do
+    local v = cfg.train and cfg.train[k]
+    if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
+      local where = self.origins["train." .. k]
+      where = (where == "--set" and "--set train." .. k) or (where ~= "default" and where) or self.entry_path
+      error(string.format("%s: train.%s = %s: must be an integer of at least 1", where, k, tostring(v)), 0)
+    end
+  end
   if not self.dir then
     self.dir = (opts.out or ("runs/" .. basename(self.entry_path))):gsub("/$", "")
     if not opts.out then
@@ -104,7 +113,8 @@ function Trainer.new(opts)
   self.sizes = self.model.image_sizes or {}
   local text = self.model.text_dim ~= nil
   self.batch_size = cfg.train and cfg.train.batch or 16
-  self.data = zoo.data.open(cfg.data, { image_sizes = self.sizes, batch = self.batch_size, seed = self.seed, text = text })
+  self.data = zoo.data.open(cfg.data, { image_sizes = self.sizes, batch = self.batch_size, seed = self.seed, text = text,
+    text_dim = self.model.text_dim })
   self:fix_sample_inputs(text)
   self.recipe_source = opts.recipe and read_text(opts.recipe) or ""
   self.config_source = zoo.config_source(cfg, "resolved config of " .. self.entry_path .. " (stackzoo " .. zoo.version .. ")")
@@ -257,6 +267,12 @@ function Trainer:run(recipe)
   local max_steps = math.min(opts.steps or math.huge, epochs * per_epoch)
   local every = recipe.checkpoint_every or (cfg.train and cfg.train.snapshot_every) or 500
   local sample_every = recipe.sample_every or every
+  for _, k in ipairs { "checkpoint_every", "sample_every" } do
+    local v = recipe[k]
+    if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
+      error(string.format("the recipe's %s = %s: must be an integer of at least 1", k, tostring(v)), 0)
+    end
+  end
   local schedule = recipe.lr or Trainer.schedules.constant()
   local base_lr = {}
   for name, opt in pairs(self.model.optimizers or {}) do base_lr[name] = opt.lr end

@@ -12,4 +12,6 @@ return {
     batch = 4,
     lr = 1e-3,
   },
+  -- The embedded emoji pictures (their captions unused), downscaled to 16×16.
+  data = { kind = "captioned", root = "zoo/datasets/emoji" },
 }

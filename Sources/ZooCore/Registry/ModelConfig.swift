@@ -77,4 +77,21 @@ public struct ModelConfig {
         guard let b = v as? BlockBuilder else { throw ZooError.invalidArgument(op: "config", message: "'\(key)' must be a function building a block") }
         return b
     }
+
+    /// The training-loop knobs every trainable model shares, when its schema has them:
+    /// `train.batch` ≥ `minimumBatch` (batch-norm models need 2: one image has no batch
+    /// statistics), `train.epochs` and `train.snapshot_every` ≥ 1.
+    public func checkTrainingKnobs(minimumBatch: Int = 1, why: String = "") throws {
+        func has(_ key: String) -> Bool { schema.contains { $0.key == key } }
+        if has("train.batch") {
+            let b = try int("train.batch")
+            guard b >= minimumBatch else {
+                throw ZooError.invalidArgument(op: "config", message: "train.batch = \(b): at least \(minimumBatch) images per step\(why)")
+            }
+        }
+        for key in ["train.epochs", "train.snapshot_every"] where has(key) {
+            let v = try int(key)
+            guard v >= 1 else { throw ZooError.invalidArgument(op: "config", message: "\(key) = \(v): must be at least 1") }
+        }
+    }
 }

@@ -69,7 +69,7 @@ enum DataBindings {
         ("data.open", { c in
             let cfg = try config(c, 1)
             let o = try c.options(2, allowed: ["image_sizes", "batch", "seed", "threads", "prefetch", "shuffle", "augment",
-                                               "wrong", "text", "average_captions"])
+                                               "wrong", "text", "average_captions", "text_dim"])
             var opts = LoaderOptions()
             if let sizes = try ints(o, "image_sizes") { opts.imageSizes = sizes }
             opts.batchSize = try o.int("batch", default: opts.batchSize)
@@ -85,6 +85,7 @@ enum DataBindings {
             if o.pushField("text") != LUA_TNIL { opts.text = try o.bool("text", default: true) }
             zl_pop(c.L, 1)
             opts.averageCaptions = try o.int("average_captions")
+            opts.textDimension = try o.int("text_dim")
             Userdata.push(c.L, try Dataset(config: cfg, options: opts), kind: .dataset)
             return 1
         }),
@@ -164,9 +165,9 @@ enum DataBindings {
         ("data_close", { c in try dataset(c).close(); return 0 }),
         ("data.check", { c in
             let cfg = try config(c, 1)
-            let o = try c.options(2, allowed: ["image_size", "batch", "decode"])
+            let o = try c.options(2, allowed: ["image_size", "batch", "decode", "text_dim"])
             let report = DataCheck.run(cfg, imageSize: try o.int("image_size", default: 256), batchSize: try o.int("batch"),
-                                       decode: try o.bool("decode", default: true))
+                                       decode: try o.bool("decode", default: true), textDimension: try o.int("text_dim"))
             c.push(report.text)
             pushProblems(c, report.problems)
             return 2

@@ -1,0 +1,45 @@
+// Values that used to pass validation and fail later (or run out of memory): each is one clear
+// error at the start, naming where the value was set, exit 1.
+import Foundation
+import XCTest
+@testable import ZooLua
+
+final class BadInputTests: XCTestCase {
+    var dir = ""
+
+    override func setUpWithError() throws { dir = try temporaryFolder(self) }
+
+    func stackzoo(_ args: [String]) throws -> (Int32, String) {
+        let (s, out, err) = try runStackzoo(args + ["--threads", "1"], cwd: dir, environment: ["STACKZOO_HOME": repositoryRoot])
+        return (s, out + err)
+    }
+
+    func testTrainingKnobsAreCheckedUpFront() throws {
+        for (args, message) in [
+            (["stackgan-v2/emoji", "--set", "train.batch=1"], "--set train.batch: config: train.batch = 1: at least 2 images per step"),
+            (["stackgan-v1/emoji-stage1", "--set", "train.batch=1"], "--set train.batch: config: train.batch = 1: at least 2 images per step"),
+            (["stackgan-v2/emoji", "--set", "train.snapshot_every=0"], "--set train.snapshot_every: train.snapshot_every = 0: must be"),
+            (["dcgan/tiny", "--set", "train.snapshot_every=0"], "--set train.snapshot_every: train.snapshot_every = 0: must be an integer of at least 1"),
+        ] {
+            let (s, out) = try stackzoo(["train"] + args + ["--out", "runs/x", "--steps", "1"])
+            XCTAssertEqual(s, 1, out)
+            XCTAssertTrue(out.contains(message), "\(args): \(out)")
+            XCTAssertFalse(out.contains("step 1/"), "refused before training: \(out)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/runs/x"), "no folder left behind")
+        }
+    }
+
+    /// dcgan/tiny, the smoke-test entry, trains as it is and samples into a folder.
+    func testTheSmokeTestEntryTrainsAndSamples() throws {
+        var (s, out) = try stackzoo(["train", "dcgan/tiny", "--out", "runs/tiny", "--steps", "2"])
+        XCTAssertEqual(s, 0, out)
+        let ckpt = "runs/tiny/checkpoints/final.safetensors"
+        (s, out) = try stackzoo(["sample", ckpt, "--n", "100000000"])
+        XCTAssertEqual(s, 64, out)
+        XCTAssertTrue(out.contains("--n 100000000: at most 4096 images per call"), out)
+        (s, out) = try stackzoo(["sample", ckpt, "--n", "4", "--out", "grids/"])
+        XCTAssertEqual(s, 0, out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/grids/samples.png"), out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/grids.png"), out)
+    }
+}
