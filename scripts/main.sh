@@ -13,7 +13,7 @@ if [ $# -gt 0 ]; then
 fi
 minutes="${STACKZOO_DEMO_MINUTES:-10}"
 run=runs/emoji-demo
-if [ -d "$run/checkpoints" ] && ls "$run"/checkpoints/step-*.safetensors >/dev/null 2>&1; then
+if [ -f "$run/config.lua" ]; then
   .build/release/stackzoo train --resume "$run" --minutes "$minutes"
 else
   .build/release/stackzoo train stackgan-v2/emoji --out "$run" --minutes "$minutes" --seed 1

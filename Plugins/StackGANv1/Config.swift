@@ -40,6 +40,8 @@ public struct StackGANv1Config {
     /// TRAIN.LR_DECAY_EPOCH: both learning rates halve every this many epochs (0: never).
     public var lrDecayEpochs = 600
     /// Official initialisation; off only to build networks quickly (parameter counts).
+    /// Standardise text embeddings per dimension with training-split statistics (see StackGAN-v2's).
+    public var textStandardize = false
     public var initialize = true
 
     public init() {}
@@ -89,6 +91,7 @@ extension StackGANv1Config {
         ConfigField("arch.z", .integer, 100, "Z_DIM: noise dimension"),
         ConfigField("arch.condition", .integer, 128, "GAN.CONDITION_DIM: conditioning-augmentation output size (and the discriminators' text code)"),
         ConfigField("arch.text", .integer, 1024, "TEXT.DIMENSION: sentence-embedding size"),
+        ConfigField("arch.text_standardize", .boolean, false, "standardise each text dimension with training-split statistics (kept in checkpoints) before the CA; on for unit-norm sentence embeddings (MiniLM)"),
         ConfigField("arch.residual", .integer, 4, "GAN.R_NUM: Stage-II residual blocks (TF: 4; COCO: 2)"),
         ConfigField("arch.stage1_checkpoint", .string, "", "Stage-II: the trained Stage-I — a StackZoo stackgan-v1 checkpoint or an official STAGE1_G state dict (.safetensors); empty: initial weights"),
         ConfigField("arch.stage1_bn", .string, "train", "Stage-II: BN of the frozen Stage-I — \"train\" (official: batch statistics, running stats drift) or \"eval\""),
@@ -116,6 +119,7 @@ extension StackGANv1Config {
         zDim = try c.int("arch.z")
         conditionDim = try c.int("arch.condition")
         textDim = try c.int("arch.text")
+        textStandardize = try c.bool("arch.text_standardize")
         rNum = try c.int("arch.residual")
         stage1Checkpoint = try c.string("arch.stage1_checkpoint")
         let bn = try c.string("arch.stage1_bn")

@@ -33,6 +33,7 @@ public final class StackGANv1Model: ZooModel {
         let betas = (cfg.beta1, cfg.beta2)
         optG = Adam((netG as? Stage2G)?.trainableParameters() ?? netG.parameters(), lr: cfg.lrG, betas: betas)
         optD = Adam(netD.parameters(), lr: cfg.lrD, betas: betas)
+        textStandardizer = cfg.textStandardize ? TextStandardizer(dimension: cfg.textDim) : nil
         if cfg.stage == 2 && !cfg.stage1Checkpoint.isEmpty {
             if FileManager.default.fileExists(atPath: cfg.stage1Checkpoint) {
                 try loadStage1(from: cfg.stage1Checkpoint)
@@ -44,6 +45,17 @@ public final class StackGANv1Model: ZooModel {
 
     /// Sampling runs the generator alone.
     public var samplingNetworks: [String] { ["netG"] }
+
+    public private(set) var textStandardizer: TextStandardizer?
+
+    /// The embeddings the model takes (G's CA, and the TF flavour's discriminator): standardised
+    /// when the config says so.
+    func modelText(_ text: Tensor) throws -> Tensor {
+        try textStandardizer?.apply(text, op: "stackgan-v1") ?? text
+    }
+
+    public func stateTensors() -> [(String, Tensor)] { textStandardizer?.stateTensors ?? [] }
+    public func loadStateTensors(_ tensors: [String: Tensor]) throws { try textStandardizer?.load(tensors) }
 
     public var networks: [(String, Module)] { [("netG", netG), ("netD", netD)] }
     public var optimizers: [(String, Adam)] { [("optG", optG), ("optD", optD)] }
@@ -216,7 +228,7 @@ public final class StackGANv1Model: ZooModel {
         func need(_ k: String) throws -> Variable { Variable(try self.need(inputs, k)) }
         switch network {
         case "G":
-            let g = try generate(text: try need("text"), z: try need("z"), eps: try need("eps"),
+            let g = try generate(text: Variable(try modelText(try need("text").value)), z: try need("z"), eps: try need("eps"),
                                  epsStage1: stage2 == nil ? nil : try need("eps_stage1"))
             var out = [("img\(config.imageSize)", g.image.value), ("mu", g.mu.value), ("logvar", g.logvar.value), ("c_code", g.cCode.value)]
             if let s1 = g.stage1Image { out.append(("stage1_img", s1.value)) }
@@ -253,8 +265,9 @@ public final class StackGANv1Model: ZooModel {
         guard real.shape == [b, 3, s, s] else {
             throw ZooError.shape(op: "stackgan-v1", message: "'real.\(s)' must be [B, 3, \(s), \(s)], got \(shapeString(real.shape))")
         }
-        let text = Variable(try need(batch, "text"))
+        var text = Variable(try need(batch, "text"))
         try checkText(text, batch: b, textDim: config.textDim, op: "stackgan-v1")
+        text = Variable(try modelText(text.value))
         let wrong = config.flavour == .tensorflow ? batch["wrong.\(s)"].map { Variable($0) } : nil
         if let wrong, wrong.shape != real.shape {
             throw ZooError.shape(op: "stackgan-v1", message: "'wrong.\(s)' must be \(shapeString(real.shape)) like 'real.\(s)', got \(shapeString(wrong.shape))")
@@ -318,7 +331,7 @@ public final class StackGANv1Model: ZooModel {
         if request.evalMode { netG.eval() } else { setTrainingModes() }
         defer { netG.train(wasTraining) }
         let out = try withNoGrad {
-            try generate(text: Variable(text), z: Variable(z), eps: Variable(eps), epsStage1: eps1.map { Variable($0) })
+            try generate(text: Variable(try modelText(text)), z: Variable(z), eps: Variable(eps), epsStage1: eps1.map { Variable($0) })
         }
         if let s1 = out.stage1Image { return [("img64", s1.value), ("img256", out.image.value)] }
         return [("img64", out.image.value)]

@@ -23,6 +23,9 @@ public struct StackGANv2Config {
     public var emaWarmup = false
     /// The official code copies the EMA weights into the live G at every snapshot (SPEC §10.1).
     public var emaIntoLiveAtSnapshot = false
+    /// Standardise text embeddings per dimension with training-split statistics before the CA
+    /// (not in the official code, whose char-CNN-RNN embeddings have unit-scale dimensions).
+    public var textStandardize = false
     /// Official orthogonal init; off only to build networks quickly (parameter counts).
     public var initialize = true
     public var slots = BlockSlots()
@@ -73,6 +76,7 @@ extension StackGANv2Config {
         ConfigField("arch.text", .integer, 1024, "TEXT.DIMENSION: sentence-embedding size"),
         ConfigField("arch.residual", .integer, 2, "GAN.R_NUM: residual blocks per later stage"),
         ConfigField("arch.conditional", .boolean, true, "GAN.B_CONDITION: text-conditioned (false: unconditional tree)"),
+        ConfigField("arch.text_standardize", .boolean, false, "standardise each text dimension with training-split statistics (kept in checkpoints) before the CA; on for unit-norm sentence embeddings (MiniLM)"),
         ConfigField("arch.up_block", .function, nil, "block slot (in, out): the generator's ×2 upsampling block"),
         ConfigField("arch.res_block", .function, nil, "block slot (channels): the generator's residual unit"),
         ConfigField("arch.join_block", .function, nil, "block slot (in, out): the block joining condition and features"),
@@ -103,6 +107,7 @@ extension StackGANv2Config {
         textDim = try c.int("arch.text")
         rNum = try c.int("arch.residual")
         conditional = try c.bool("arch.conditional")
+        textStandardize = try c.bool("arch.text_standardize")
         slots.upBlock = try c.block("arch.up_block")
         slots.resBlock = try c.block("arch.res_block")
         slots.joinBlock = try c.block("arch.join_block")

@@ -23,6 +23,14 @@ public final class StackGANv2Model: ZooModel {
         optG = Adam(netG.parameters(), lr: cfg.lrG, betas: betas)
         optsD = netsD.map { Adam($0.parameters(), lr: cfg.lrD, betas: betas) }
         averageG = netG.parameters().map(\.value)
+        textStandardizer = cfg.conditional && cfg.textStandardize ? TextStandardizer(dimension: cfg.textDim) : nil
+    }
+
+    public let textStandardizer: TextStandardizer?
+
+    /// The embeddings G's CA takes: standardised when the config says so.
+    func modelText(_ text: Tensor) throws -> Tensor {
+        try textStandardizer?.apply(text, op: "stackgan-v2") ?? text
     }
 
     public var imageSizes: [Int] { config.imageSizes }
@@ -80,7 +88,7 @@ public final class StackGANv2Model: ZooModel {
         }
         let reals = try config.imageSizes.map { Variable(try need("real.\($0)")) }
         guard config.conditional else { return (reals, nil, nil) }
-        return (reals, try config.imageSizes.map { Variable(try need("wrong.\($0)")) }, Variable(try need("text")))
+        return (reals, try config.imageSizes.map { Variable(try need("wrong.\($0)")) }, Variable(try modelText(try need("text"))))
     }
 
     /// Seconds per phase of the training steps so far (see ZooModel.phaseTimes).
@@ -211,8 +219,9 @@ public final class StackGANv2Model: ZooModel {
         let wasTraining = netG.isTraining
         if request.evalMode { netG.eval() } else { netG.train() }
         defer { netG.train(wasTraining) }
+        let text = try request.condition.map(modelText)
         let out = try withNoGrad {
-            try (request.useAverage ? withAverageWeights { try generate(z, eps, request.condition) } : generate(z, eps, request.condition))
+            try (request.useAverage ? withAverageWeights { try generate(z, eps, text) } : generate(z, eps, text))
         }
         return zip(config.imageSizes, out).map { ("img\($0.0)", $0.1) }
     }
@@ -235,7 +244,7 @@ public final class StackGANv2Model: ZooModel {
             // The CA noise ε is optional: without it, it is drawn from the global generator.
             let z = try need("z")
             let eps = config.conditional ? Variable(inputs["eps"] ?? Tensor.randn([z.shape[0], config.embeddingDim])) : nil
-            let g = try netG(z: z, text: config.conditional ? try need("text") : nil, eps: eps)
+            let g = try netG(z: z, text: config.conditional ? Variable(try modelText(try need("text").value)) : nil, eps: eps)
             var out = zip(config.imageSizes, g.images).map { ("img\($0.0)", $0.1.value) }
             for (n, v) in [("mu", g.mu), ("logvar", g.logvar), ("c_code", g.cCode)] { if let v { out.append((n, v.value)) } }
             return out
@@ -253,10 +262,11 @@ public final class StackGANv2Model: ZooModel {
 
     /// The parameter average, keyed as `netG_ema.<parameter>`.
     public func stateTensors() -> [(String, Tensor)] {
-        zip(netG.namedParameters(), averageG).map { ("netG_ema." + $0.0.0, $0.1) }
+        zip(netG.namedParameters(), averageG).map { ("netG_ema." + $0.0.0, $0.1) } + (textStandardizer?.stateTensors ?? [])
     }
 
     public func loadStateTensors(_ tensors: [String: Tensor]) throws {
+        try textStandardizer?.load(tensors)
         for (i, (name, p)) in netG.namedParameters().enumerated() {
             guard let t = tensors["netG_ema." + name] else { throw ZooError.stateDict(message: "missing key 'netG_ema.\(name)'") }
             guard t.shape == p.shape else {

@@ -127,6 +127,7 @@ enum CaptionedSource {
         if let key {
             let strings = Set(present.compactMap { $0.fields[key] as? String }).sorted()
             let numbers = Dictionary(uniqueKeysWithValues: strings.enumerated().map { ($1, $0) })
+            if !strings.isEmpty { index.classNames = strings }
             classOf = { r in
                 if let s = r.fields[key] as? String { return numbers[s] }
                 if let n = r.fields[key] as? NSNumber { return n.intValue }

@@ -54,6 +54,8 @@ struct DataIndex {
     var splitSizes: [(name: String, count: Int)] = []
     /// Number of distinct classes, when the dataset has classes.
     var classCount: Int?
+    /// The name of class id i (string classes of a captioned set, class folders), when known.
+    var classNames: [String]?
     /// Images in both the train and the test split (`data check` reports it; training does not
     /// depend on it).
     var splitOverlap: DataProblem?

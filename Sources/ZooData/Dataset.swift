@@ -91,6 +91,7 @@ public final class Dataset: @unchecked Sendable {
         self.notes = index.notes
         self.splitSizes = index.splitSizes
         self.classCount = index.classCount
+        self.classNames = index.classNames
         if !problems.isEmpty {
             FileHandle.standardError.write(Data("data: skipped \(problems.count) bad file\(problems.count == 1 ? "" : "s") (on_error = \"skip\"), first: \(problems[0])\n".utf8))
         }
@@ -104,6 +105,14 @@ public final class Dataset: @unchecked Sendable {
     public let notes: [String]
     public let splitSizes: [(name: String, count: Int)]
     public let classCount: Int?
+    /// The name of each class id, when the dataset names its classes.
+    public let classNames: [String]?
+
+    /// Per-dimension mean and std of the caption embeddings of this dataset's images (its split),
+    /// for `arch.text_standardize`; nil without embeddings.
+    public func textStatistics() -> (mean: [Float], std: [Float])? {
+        embeddings?.statistics(rows: samples.map(\.row).filter { $0 >= 0 })
+    }
 
     /// The usable images, in dataset order.
     public var samples: [DataSample] { maker.samples }

@@ -41,6 +41,28 @@ public struct EmbeddingTable: Sendable {
                               dimension: t.shape[2], values: values)
     }
 
+    /// Per-dimension mean and standard deviation (population) over every caption of `rows`,
+    /// summed in Double; the std is floored at 1e-6 so a constant dimension divides safely.
+    public func statistics(rows: [Int]) -> (mean: [Float], std: [Float]) {
+        var sum = [Double](repeating: 0, count: dimension), square = sum
+        values.withUnsafeBufferPointer { v in
+            for r in rows {
+                for k in 0..<captions {
+                    let base = (r * captions + k) * dimension
+                    for j in 0..<dimension {
+                        let x = Double(v[base + j])
+                        sum[j] += x
+                        square[j] += x * x
+                    }
+                }
+            }
+        }
+        let n = Double(max(1, rows.count * captions))
+        let mean = sum.map { $0 / n }
+        let std = zip(square, mean).map { max(($0 / n - $1 * $1).squareRoot(), 1e-6) }
+        return (mean.map(Float.init), std.map(Float.init))
+    }
+
     /// The shape as text: `[3711, 5, 384]`.
     public var shapeText: String { shapeString([count, captions, dimension]) }
 

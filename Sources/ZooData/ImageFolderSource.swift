@@ -54,6 +54,7 @@ enum ImageFolderSource {
         index.samples = files.map { DataSample(id: $0.path, path: root + "/" + $0.path, classId: $0.classId) }
         if !chosen.isEmpty {
             index.classCount = chosen.count
+            index.classNames = chosen
             index.notes.append("classes: \(chosen.count) folder\(chosen.count == 1 ? "" : "s")" + (config.classes == nil ? "" : " (data.classes)"))
         }
         index.notes.append("images: \(root)")

@@ -403,6 +403,10 @@ function zoo._wrap_compiled(handle)
   --- For sampling only: frees the networks sampling does not use (discriminators) and the
   --- optimiser moments; training or saving the model afterwards is an error.
   function model:release_training_state() core.model_release_training_state(self.handle) end
+  --- With arch.text_standardize: whether the statistics are set, and the mean and std [T];
+  --- nothing (false) for a model that does not standardise its text.
+  function model:text_statistics() return core.model_text_statistics(self.handle) end
+  function model:set_text_statistics(mean, std) core.model_set_text_statistics(self.handle, mean, std) end
   return model
 end
 
@@ -878,6 +882,10 @@ end
 
 zoo.checkpoint_metadata = core.checkpoint_metadata
 
+--- zoo.eval.text(model, opts): how well a text model follows its captions (scripts/lib/evaluation.lua;
+--- trusted scripts only). zoo.eval.sensitivity(images, k, m) is its text-sensitivity formula.
+zoo.eval = setmetatable({}, { __index = function(_, k) return require("evaluation")[k] end })
+
 -- The source text of a function defined in a file (for writing resolved configs back as Lua).
 function_source = function(f)
   local info = debug.getinfo(f, "S")
@@ -1018,6 +1026,8 @@ Dataset.set_state = core.data_set_state
 Dataset.info = core.data_info
 --- ds:close(): stops the loader threads (also done when the dataset is collected).
 Dataset.close = core.data_close
+--- ds:text_statistics(): per-dimension mean [D] and std [D] of the split's caption embeddings.
+Dataset.text_statistics = core.data_text_statistics
 
 DatasetMT.__index = function(ds, k)
   local m = Dataset[k]

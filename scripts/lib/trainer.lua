@@ -115,6 +115,11 @@ function Trainer.new(opts)
   self.batch_size = cfg.train and cfg.train.batch or 16
   self.data = zoo.data.open(cfg.data, { image_sizes = self.sizes, batch = self.batch_size, seed = self.seed, text = text,
     text_dim = self.model.text_dim })
+  -- A model that standardises its text takes the statistics of the training split (a resumed
+  -- run gets them back from its checkpoint below).
+  if self.model.text_statistics and self.model:text_statistics() then
+    self.model:set_text_statistics(self.data:text_statistics())
+  end
   self:fix_sample_inputs(text)
   self.recipe_source = opts.recipe and read_text(opts.recipe) or ""
   self.config_source = zoo.config_source(cfg, "resolved config of " .. self.entry_path .. " (stackzoo " .. zoo.version .. ")")

@@ -13,6 +13,7 @@ return {
     z = 100,
     condition = 128,
     text = 384,          -- all-MiniLM-L6-v2 sentence embeddings (zoo/datasets/emoji)
+    text_standardize = true, -- MiniLM vectors are unit-norm (per-dimension std 0.05): without it the CA ignores the text
   },
   loss = { kl = 2.0 },
   train = {

@@ -13,6 +13,7 @@ return {
     text = 384,          -- all-MiniLM-L6-v2 sentence embeddings (zoo/datasets/emoji)
     residual = 2,
     conditional = true,
+    text_standardize = true, -- MiniLM vectors are unit-norm (per-dimension std 0.05): without it the CA ignores the text
   },
   loss = { kl = 2.0, uncond = 1.0, colour = 0.0 },
   train = {

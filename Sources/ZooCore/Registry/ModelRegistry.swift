@@ -41,6 +41,9 @@ public protocol ZooModel: AnyObject {
     func restoredFromCheckpoint()
     /// The networks `sample` uses (default: all); `releaseTrainingState` frees the others.
     var samplingNetworks: [String] { get }
+    /// The standardisation a text model applies to its embeddings (nil: none); its statistics
+    /// come from the training split and are saved with the model's state tensors.
+    var textStandardizer: TextStandardizer? { get }
 }
 
 extension ZooModel {
@@ -53,6 +56,7 @@ extension ZooModel {
     public func restoredFromCheckpoint() {}
     public var phaseTimes: [String: Double] { [:] }
     public var samplingNetworks: [String] { networks.map(\.0) }
+    public var textStandardizer: TextStandardizer? { nil }
 
     /// For a model that will only sample: frees the weights of the networks sampling does not use
     /// (the discriminators) and the optimisers' moments. It can no longer train or be saved.

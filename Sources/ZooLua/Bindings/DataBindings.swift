@@ -160,9 +160,20 @@ enum DataBindings {
             for s in ds.splitSizes { c.push(s.count); lua_setfield(c.L, -2, s.name) }
             lua_setfield(c.L, -2, "splits")
             pushStrings(c, ds.samples.map(\.id)); lua_setfield(c.L, -2, "ids")
+            c.push(shape: ds.samples.map(\.classId)); lua_setfield(c.L, -2, "class_ids")
+            if let names = ds.classNames { pushStrings(c, names); lua_setfield(c.L, -2, "class_names") }
             return 1
         }),
         ("data_close", { c in try dataset(c).close(); return 0 }),
+        ("data_text_statistics", { c in
+            // ds:text_statistics() -> mean [D], std [D] of the split's caption embeddings
+            guard let (mean, std) = try dataset(c).textStatistics() else {
+                throw ZooError.invalidArgument(op: "text_statistics", message: "the dataset has no caption embeddings")
+            }
+            c.push(Variable(try Tensor(shape: [mean.count], data: mean)))
+            c.push(Variable(try Tensor(shape: [std.count], data: std)))
+            return 2
+        }),
         ("data.check", { c in
             let cfg = try config(c, 1)
             let o = try c.options(2, allowed: ["image_size", "batch", "decode", "text_dim"])

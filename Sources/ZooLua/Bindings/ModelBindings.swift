@@ -151,6 +151,22 @@ enum ModelBindings {
             pushNamed(c, out) { c.push(Variable($0)) }
             return 2
         }),
+        ("model_text_statistics", { c in
+            // (handle) -> needs (boolean: the model standardises its text), is_set, mean, std
+            guard let s = try handle(c).model.textStandardizer else { c.push(false); return 1 }
+            c.push(true)
+            c.push(s.isSet)
+            c.push(Variable(s.mean))
+            c.push(Variable(s.std))
+            return 4
+        }),
+        ("model_set_text_statistics", { c in
+            guard let s = try handle(c).model.textStandardizer else {
+                throw ZooError.invalidArgument(op: "set_text_statistics", message: "this model does not standardise its text (arch.text_standardize is off)")
+            }
+            try s.set(mean: try c.tensor(2).value, std: try c.tensor(3).value)
+            return 0
+        }),
         ("model_release_training_state", { c in
             try handle(c).model.releaseTrainingState()
             return 0

@@ -1,0 +1,131 @@
+-- How well a text model follows its captions (`stackzoo eval --metric text`, zoo.eval.text):
+-- text sensitivity (pixel variance across captions at fixed noise over variance across noises
+-- at fixed caption) and caption-class accuracy (a classifier of the dataset's classes on the
+-- generated images, balanced over classes), next to the classifier's accuracy on real images.
+local zoo = require "zoo"
+local classifier = require "classifier"
+
+local evaluation = {}
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t or {}) do c[k] = v end
+  return c
+end
+
+--- Conditions spanning the classes of a split: the first `per_class` images of every class (in
+--- dataset order), one caption each. Returns {text = [K, T], captions = {...}, classes = {ids},
+--- names = class names}.
+function evaluation.conditions(data, split, per_class)
+  local d = copy(data)
+  d.split = split
+  local ds = zoo.data.open(d, { image_sizes = { 64 }, batch = 1, seed = 0, shuffle = false, augment = false, text = true, wrong = false, threads = 0 })
+  local info = ds:info()
+  if not info.text_dim then ds:close() error("the dataset has no caption embeddings", 0) end
+  local taken, texts, captions, classes = {}, {}, {}, {}
+  for _ = 1, #ds do
+    local b = ds:next()
+    local c = b.class_ids[1]
+    if (taken[c] or 0) < per_class then
+      taken[c] = (taken[c] or 0) + 1
+      texts[#texts + 1], captions[#captions + 1], classes[#classes + 1] = b.text, b.captions[1], c
+    end
+  end
+  ds:close()
+  -- Class by class, so rows of a grid read as the classes.
+  local order = {}
+  for i = 1, #classes do order[i] = i end
+  table.sort(order, function(a, b) return classes[a] < classes[b] or (classes[a] == classes[b] and a < b) end)
+  local out = { text = {}, captions = {}, classes = {}, names = info.class_names }
+  for k, i in ipairs(order) do out.text[k], out.captions[k], out.classes[k] = texts[i], captions[i], classes[i] end
+  out.text = zoo.cat(out.text, 1)
+  return out
+end
+
+-- Images of the K conditions × M noises: {name = [K·M, 3, s, s]} (condition-major) and the
+-- branch names. Image m of every condition has the same noise (the model draws it from the
+-- seed and m alone).
+local function generate(model, text, noises, seed)
+  local rows, names = {}, nil
+  for k = 1, text:size(1) do
+    local row = text:slice(1, k, 1)
+    local cond = {}
+    for m = 1, noises do cond[m] = row end
+    rows[k], names = model:sample { n = noises, seed = seed, condition = zoo.cat(cond, 1) }
+  end
+  local out = {}
+  for _, n in ipairs(names) do
+    local parts = {}
+    for k, r in ipairs(rows) do parts[k] = r[n] end
+    out[n] = zoo.cat(parts, 1)
+  end
+  return out, names
+end
+
+--- Text sensitivity of images [K·M, C, H, W] (condition-major): the mean over noises and pixels
+--- of the variance across the K captions, over the mean over captions and pixels of the variance
+--- across the M noises. 0: the text is ignored; 1: it changes the picture as much as noise does.
+function evaluation.sensitivity(images, k, m)
+  local x = images:reshape(k, m, images:numel() // (k * m))   -- [K, M, P]
+  local function variance(dim)
+    local centred = x - x:mean(dim, true)
+    return (centred * centred):mean():item()
+  end
+  local across_noise = variance(2)
+  return across_noise > 0 and variance(1) / across_noise or 0
+end
+
+--- The default classifier of a dataset: zoo/classifiers/emoji-groups.safetensors for the emoji
+--- set, else zoo/classifiers/<root name>-classes.safetensors.
+function evaluation.classifier_path(data, project)
+  local name = (data.root or ""):gsub("/$", ""):match("([^/]+)$") or "?"
+  local file = "zoo/classifiers/" .. (name == "emoji" and "emoji-groups" or (name .. "-classes")) .. ".safetensors"
+  return (project and (project .. "/") or "") .. file
+end
+
+--- zoo.eval.text(model, opts): the text metrics of a text model. opts: data (a data table; default
+--- the model's config), split ("test"), per_class (captions per class, 4), noises (8), seed (0),
+--- classifier (a classifier file; default evaluation.classifier_path), classifier_net/names (an
+--- already loaded one), real_accuracy (skip measuring it again). Returns a table of the numbers.
+function evaluation.text(model, opts)
+  opts = opts or {}
+  if not model.text_dim then error("--metric text needs a text-conditioned model", 0) end
+  local data = copy(opts.data or (model.config and model.config.data))
+  if not data.root then error("no dataset: give --dataset DIR (the model's config names none)", 0) end
+  local split, per_class, noises, seed = opts.split or "test", opts.per_class or 4, opts.noises or 8, opts.seed or 0
+  local net, names = opts.classifier_net, opts.classifier_names
+  if not net then
+    local path = opts.classifier or evaluation.classifier_path(data, opts.project)
+    if not zoo.run.exists(path) then
+      error(path .. ": no classifier for this dataset; train one with 'stackzoo run scripts/train_classifier.lua DATA_ROOT --out " .. path .. "'", 0)
+    end
+    net, names = classifier.load(path)
+  end
+  local conds = evaluation.conditions(data, split, per_class)
+  if conds.names and #conds.names ~= #names then
+    error(string.format("the classifier knows %d classes, the dataset has %d", #names, #conds.names), 0)
+  end
+  local k = conds.text:size(1)
+  local images, branches = generate(model, conds.text, noises, seed)
+  local largest = images[branches[#branches]]
+  local sensitivity = evaluation.sensitivity(largest, k, noises)
+  local img64 = images.img64
+  if not img64 then error("caption-class accuracy needs a 64-px branch (img64)", 0) end
+  local truth = {}
+  for i = 1, k do for m = 1, noises do truth[#truth + 1] = conds.classes[i] end end
+  local accuracy, recalls = classifier.balanced_accuracy(classifier.predict(net, img64), truth)
+  local real = opts.real_accuracy
+  if real == nil then
+    local ok, real_images, ids = pcall(classifier.images, data, split)
+    real = ok and classifier.balanced_accuracy(classifier.predict(net, real_images), ids) or nil
+  end
+  local per_class_names, present = {}, 0
+  for c, r in pairs(recalls) do per_class_names[(names[c + 1] or tostring(c))] = r; present = present + 1 end
+  return {
+    text_sensitivity = sensitivity, caption_class_accuracy = accuracy, real_accuracy = real,
+    chance = 1 / math.max(present, 1), classes = present, captions = k, noises = noises, split = split,
+    recall_per_class = per_class_names, images = largest, captions_used = conds.captions,
+  }
+end
+
+return evaluation
