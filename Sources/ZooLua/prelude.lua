@@ -206,6 +206,7 @@ zoo.seed = core.seed
 zoo.rng_state, zoo.set_rng_state = core.rng_state, core.set_rng_state
 zoo.threads = core.threads
 zoo.version = core.version()
+zoo.project_root = root   -- the folder holding zoo/ and scripts/
 
 -- MARK: - Sandbox ----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ end
 --- Conditions spanning the classes of a split: the first `per_class` images of every class (in
 --- dataset order), one caption each. Returns {text = [K, T], captions = {...}, classes = {ids},
 --- names = class names}.
-function evaluation.conditions(data, split, per_class)
+function evaluation.conditions(data, split, per_class, limit)
   local d = copy(data)
   d.split = split
   local ds = zoo.data.open(d, { image_sizes = { 64 }, batch = 1, seed = 0, shuffle = false, augment = false, text = true, wrong = false, threads = 0 })
@@ -26,6 +26,7 @@ function evaluation.conditions(data, split, per_class)
   for _ = 1, #ds do
     local b = ds:next()
     local c = b.class_ids[1]
+    if #texts >= (limit or math.huge) then break end
     if (taken[c] or 0) < per_class then
       taken[c] = (taken[c] or 0) + 1
       texts[#texts + 1], captions[#captions + 1], classes[#classes + 1] = b.text, b.captions[1], c
@@ -83,10 +84,21 @@ function evaluation.classifier_path(data, project)
   return (project and (project .. "/") or "") .. file
 end
 
+--- The classifier of a dataset (evaluation.classifier_path unless `path`): network and class
+--- names, or nil and the reason when there is none.
+function evaluation.load_classifier(data, path, project)
+  path = path or evaluation.classifier_path(data, project)
+  if not zoo.run.exists(path) then
+    return nil, path .. ": no classifier for this dataset; train one with 'stackzoo run scripts/train_classifier.lua DATA_ROOT --out " .. path .. "'"
+  end
+  return classifier.load(path)
+end
+
 --- zoo.eval.text(model, opts): the text metrics of a text model. opts: data (a data table; default
 --- the model's config), split ("test"), per_class (captions per class, 4), noises (8), seed (0),
 --- classifier (a classifier file; default evaluation.classifier_path), classifier_net/names (an
---- already loaded one), real_accuracy (skip measuring it again). Returns a table of the numbers.
+--- already loaded one), sensitivity_only (no classifier: text sensitivity alone), conditions (from
+--- evaluation.conditions, to reuse), real_accuracy (skip measuring it again). Returns a table.
 function evaluation.text(model, opts)
   opts = opts or {}
   if not model.text_dim then error("--metric text needs a text-conditioned model", 0) end
@@ -94,21 +106,19 @@ function evaluation.text(model, opts)
   if not data.root then error("no dataset: give --dataset DIR (the model's config names none)", 0) end
   local split, per_class, noises, seed = opts.split or "test", opts.per_class or 4, opts.noises or 8, opts.seed or 0
   local net, names = opts.classifier_net, opts.classifier_names
-  if not net then
-    local path = opts.classifier or evaluation.classifier_path(data, opts.project)
-    if not zoo.run.exists(path) then
-      error(path .. ": no classifier for this dataset; train one with 'stackzoo run scripts/train_classifier.lua DATA_ROOT --out " .. path .. "'", 0)
-    end
-    net, names = classifier.load(path)
+  if not net and not opts.sensitivity_only then
+    net, names = evaluation.load_classifier(data, opts.classifier, opts.project)
+    if not net then error(names, 0) end
   end
-  local conds = evaluation.conditions(data, split, per_class)
-  if conds.names and #conds.names ~= #names then
+  local conds = opts.conditions or evaluation.conditions(data, split, per_class)
+  if net and conds.names and #conds.names ~= #names then
     error(string.format("the classifier knows %d classes, the dataset has %d", #names, #conds.names), 0)
   end
   local k = conds.text:size(1)
   local images, branches = generate(model, conds.text, noises, seed)
   local largest = images[branches[#branches]]
   local sensitivity = evaluation.sensitivity(largest, k, noises)
+  if not net then return { text_sensitivity = sensitivity, captions = k, noises = noises, split = split } end
   local img64 = images.img64
   if not img64 then error("caption-class accuracy needs a 64-px branch (img64)", 0) end
   local truth = {}

@@ -10,15 +10,19 @@ local function json_string(s)
   end) .. '"'
 end
 
---- One log line: step, epoch, the losses (in `names` order), lr, images/s, elapsed.
-function report.json(entry, names)
-  local keys = { "step", "epoch" }
+local LOOP_KEYS = { "lr", "images_per_s", "elapsed" }
+
+--- One log line: step, epoch (when the entry has one), the values in `names` order, then
+--- `trailing` (default lr, images/s, elapsed: a training-log line).
+function report.json(entry, names, trailing)
+  local keys = { "step" }
+  if entry.epoch then keys[2] = "epoch" end
   for _, n in ipairs(names) do keys[#keys + 1] = n end
-  for _, k in ipairs { "lr", "images_per_s", "elapsed" } do keys[#keys + 1] = k end
+  for _, k in ipairs(trailing or LOOP_KEYS) do keys[#keys + 1] = k end
   local parts = {}
   for _, k in ipairs(keys) do
     local v = entry[k]
-    local text = math.type(v) == "integer" and tostring(v) or string.format("%.6g", v)
+    local text = math.type(v) == "integer" and tostring(v) or (type(v) == "number" and string.format("%.6g", v) or "null")
     if v ~= v or v == math.huge or v == -math.huge then text = "null" end
     parts[#parts + 1] = json_string(k) .. ":" .. text
   end
@@ -50,7 +54,7 @@ function report.write_log(path, entries)
     for _, k in ipairs(e._order or {}) do
       if not ({ step = 1, epoch = 1, lr = 1, images_per_s = 1, elapsed = 1 })[k] then names[#names + 1] = k end
     end
-    lines[#lines + 1] = report.json(e, names)
+    lines[#lines + 1] = report.json(e, names, e.lr and LOOP_KEYS or {})
   end
   zoo.run.write_atomic(path, #lines > 0 and (table.concat(lines, "\n") .. "\n") or "")
 end
@@ -71,7 +75,7 @@ local function chart(history)
     end
   end
   table.sort(names)
-  if #history < 2 or #names == 0 then return "<p>No losses logged yet.</p>" end
+  if #history < 1 or #names == 0 then return "<p>Nothing logged yet.</p>" end
   local w, h, pad = 760, 300, 40
   local lo, hi = math.huge, -math.huge
   local window = math.max(1, #history // 100)
@@ -131,9 +135,24 @@ function report.write(t)
     "</table>",
     "<h2>Losses</h2>", chart(t.history),
   }
+  if t.text_history and #t.text_history > 0 then
+    local latest = t.text_history[#t.text_history]
+    html[#html + 1] = "<h2>Does the text matter?</h2><p>At each snapshot, on the run's fixed conditions × 4 noises: "
+      .. "<b>text sensitivity</b> (pixel variance across captions at fixed noise over variance across noises; 0 = text ignored)"
+      .. (latest.caption_class_accuracy and ", and <b>caption-class accuracy</b> (the dataset's classifier on the 64-px images, balanced over classes)" or "")
+      .. string.format(". Latest (step %d): sensitivity %.2f", latest.step, latest.text_sensitivity)
+      .. (latest.caption_class_accuracy and string.format(", accuracy %.2f", latest.caption_class_accuracy) or "")
+      .. ". <code>stackzoo eval CHECKPOINT --metric text</code> measures more captions.</p>"
+    html[#html + 1] = chart(t.text_history)
+  end
   if samples then
     html[#html + 1] = "<h2>Latest samples</h2><p>" .. escape(samples) .. " (rows: branches, smallest first; columns: fixed noise and conditions)</p>"
     html[#html + 1] = "<img src='samples/" .. samples .. "' style='max-width:100%;image-rendering:pixelated'>"
+    if t.sample_captions and #t.sample_captions > 0 then
+      local items = {}
+      for i, c in ipairs(t.sample_captions) do items[i] = "<li>" .. escape(c) .. "</li>" end
+      html[#html + 1] = "<p>Columns, left to right:</p><ol>" .. table.concat(items) .. "</ol>"
+    end
   end
   html[#html + 1] = "<h2>Config</h2><pre>" .. escape(t.config_source) .. "</pre></body></html>"
   zoo.run.write_atomic(t.dir .. "/report.html", table.concat(html, "\n"))

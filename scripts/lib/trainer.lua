@@ -2,6 +2,7 @@
 -- checkpoints (exact resume), the log, progress and the HTML report.
 local zoo = require "zoo"
 local report = require "report"
+local evaluation = require "evaluation"
 
 local Trainer = {}
 Trainer.__index = Trainer
@@ -130,13 +131,14 @@ function Trainer.new(opts)
     local n, bytes = zoo.run.remove_stale_temporaries(self.dir .. sub)
     if n > 0 then say("removed %d unfinished temporary file(s) (%.1f MB) from %s", n, bytes / 1e6, self.dir .. sub) end
   end
-  self.history = {}
+  self.history, self.text_history = {}, {}
   if checkpoint then
     local m = zoo.read_checkpoint(checkpoint, self.model)
     self.step, self.epoch = tonumber(m.step), tonumber(m.epoch)
     zoo.set_rng_state(zoo.deserialize(m.rng))
     self.data:set_state(zoo.deserialize(m.data))
     self.history = report.read_log(self.dir .. "/log.jsonl", self.step)
+    self.text_history = report.read_log(self.dir .. "/eval.jsonl", self.step)
     say("resuming %s at step %d (epoch %d) from %s", self.dir, self.step, self.epoch, checkpoint)
   elseif opts.resume then
     say("%s has no checkpoint yet: starting from step 0", self.dir)
@@ -146,33 +148,48 @@ function Trainer.new(opts)
   if self.recipe_source ~= "" then zoo.run.write_atomic(self.dir .. "/recipe.lua", self.recipe_source) end
   -- The log is rewritten up to the resume point, so a run resumed after a crash has no stale tail.
   report.write_log(self.dir .. "/log.jsonl", self.history)
+  if self.eval_conditions then report.write_log(self.dir .. "/eval.jsonl", self.text_history) end
   self.log = assert(io.open(self.dir .. "/log.jsonl", "a"))
   return self
 end
 
--- Fixed noise (a seed) and, for text models, fixed conditions: the first (up to 8) images of the
--- test split, or of the training data when there is no test split, with their captions.
+-- Fixed noise (a seed) and, for text models, fixed conditions spanning the dataset's classes:
+-- the first image of each class in the test split (the training data without one), up to 12,
+-- with their captions. The same conditions (×4 noises) give the text metrics of each snapshot.
 function Trainer:fix_sample_inputs(text)
   self.sample_n = 8
   if not text then return end
-  local function open(data)
-    return zoo.data.open(data, { image_sizes = self.sizes, batch = 1, seed = 0, text = true, shuffle = false, augment = false, threads = 0 })
+  local conds
+  for i = 1, 2 do
+    local split = i == 1 and "test" or self.cfg.data.split   -- then the training data as configured
+    local ok, c = pcall(evaluation.conditions, self.cfg.data, split, 1, 12)
+    if ok and c.text:size(1) > 0 then conds, self.eval_split = c, split break end
   end
-  local data = {}
-  for k, v in pairs(self.cfg.data) do data[k] = v end
-  data.split = "test"
-  local ok, ds = pcall(open, data)
-  if not ok or #ds == 0 then ds = open(self.cfg.data) end
-  local texts, captions = {}, {}
-  for _ = 1, math.min(self.sample_n, #ds) do
-    local b = ds:next()
-    texts[#texts + 1] = b.text
-    captions[#captions + 1] = b.captions and b.captions[1] or ""
-  end
-  ds:close()
-  self.sample_n = #texts
-  self.sample_text = zoo.cat(texts, 1)
-  self.sample_captions = captions
+  if not conds then error("no captioned images to sample the run's fixed conditions from", 0) end
+  self.sample_n = conds.text:size(1)
+  self.sample_text = conds.text
+  self.sample_captions = conds.captions
+  self.eval_conditions = conds
+  self.classifier_net, self.classifier_names = evaluation.load_classifier(self.cfg.data, nil, zoo.project_root)
+end
+
+-- Text metrics of the model now, on the fixed conditions (a few seconds): text sensitivity, and
+-- with the dataset's classifier (zoo/classifiers/) caption-class accuracy. Appended to eval.jsonl.
+function Trainer:text_metrics()
+  if not self.eval_conditions then return end
+  local names = self.classifier_net and self.classifier_names or nil
+  if names and self.eval_conditions.names and #names ~= #self.eval_conditions.names then names = nil end
+  local r = evaluation.text(self.model, {
+    data = self.cfg.data, split = self.eval_split, noises = 4, seed = SAMPLE_SEED, conditions = self.eval_conditions,
+    classifier_net = names and self.classifier_net or nil, classifier_names = names, sensitivity_only = names == nil,
+    real_accuracy = self.real_accuracy or false,
+  })
+  local entry = { step = self.step, text_sensitivity = r.text_sensitivity, caption_class_accuracy = r.caption_class_accuracy }
+  self.text_history[#self.text_history + 1] = entry
+  local f = assert(io.open(self.dir .. "/eval.jsonl", "a"))
+  f:write(report.json(entry, r.caption_class_accuracy and { "text_sensitivity", "caption_class_accuracy" } or { "text_sensitivity" }, {}), "\n")
+  f:close()
+  return entry
 end
 
 --- Registers hooks: on_step(trainer, losses, names), on_epoch(trainer, epoch),
@@ -337,18 +354,25 @@ function Trainer:run(recipe)
     if self.step % sample_every == 0 then self:write_samples() end
     if self.step % every == 0 and self.step < max_steps then
       self:checkpoint()
+      self:text_metrics()
       report.write(self)
     end
   end
   if tty then io.stdout:write("\n") end
   self.log:close()
-  local path = self:checkpoint(true)
+  self:checkpoint(true)
+  local path = self.dir .. "/checkpoints/final.safetensors"
   self:write_samples()
+  local metrics = self:text_metrics()
   report.write(self)
   say("stopped: %s at step %d (epoch %d)", reason, self.step, self.epoch)
   say("  checkpoint  %s", path)
   say("  samples     %s", self.latest_samples)
   say("  report      %s/report.html", self.dir)
+  if metrics then
+    say("  text        sensitivity %.2f%s (stackzoo eval %s --metric text for the full measure)", metrics.text_sensitivity,
+      metrics.caption_class_accuracy and string.format(", caption-class accuracy %.2f", metrics.caption_class_accuracy) or "", path)
+  end
   say("train longer: stackzoo train --resume %s --steps %d", self.dir, self.step * 2)
   if self.model.text_dim then
     say("sample:       stackzoo sample %s --captions CAPTIONS.txt --out samples.png", path)
