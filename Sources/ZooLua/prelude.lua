@@ -10,6 +10,12 @@ local function fail(message)
   error(core.where() .. message, 0)
 end
 
+-- Budgets of sandboxed code per call from trusted code (an entry's chunk, a block slot, a forward,
+-- a metamethod): Lua instructions (and pattern-matching steps), and bytes above those in use when
+-- the call starts. README ("Zoo entries (configs) and the sandbox") states them.
+local SANDBOX = { instructions = 50000000, bytes = 256 * 1024 * 1024 }
+local guard  -- guard(f, limits): see the sandbox section
+
 -- MARK: - Tensors ----------------------------------------------------------------------------
 
 local Tensor = {}
@@ -106,7 +112,8 @@ ModuleMT.__index = function(m, k)
   if v ~= nil then return v end
   local fields = core.module_fields(m)
   if fields then
-    v = rawget(fields, k)
+    -- The class is not a field: code holding a module (sandboxed code too) cannot swap its methods.
+    v = k ~= "__class" and rawget(fields, k) or nil
     if v ~= nil then return v end
     local class = rawget(fields, "__class")
     v = class and rawget(class, k)
@@ -116,9 +123,12 @@ ModuleMT.__index = function(m, k)
 end
 ModuleMT.__newindex = function(m, k, v)
   if type(k) ~= "string" then fail("module fields are named by strings") end
+  if k == "__class" then fail("cannot set '__class' of a module (its class is fixed by nn.define)") end
   if core.is_tensor(v) or core.is_module(v) then return core.module_set(m, k, v) end
   local fields = core.module_fields(m)
   if not fields then fail("cannot set field '" .. k .. "' on " .. core.type_name(m) .. " (only tensors and modules)") end
+  -- A function stored by sandboxed code keeps the sandbox's limits when trusted code calls it.
+  if type(v) == "function" and core.in_sandbox() then v = guard(v, SANDBOX) end
   rawset(fields, k, v)
 end
 ModuleMT.__call = function(m, ...) return m:forward(...) end
@@ -208,6 +218,10 @@ zoo.threads = core.threads
 zoo.version = core.version()
 
 -- MARK: - Sandbox ----------------------------------------------------------------------------
+-- Sandboxed code (zoo entries, the modules they require, checkpoint metadata) sees only pure
+-- functions, and runs on a budget (SANDBOX) whenever it runs: the chunk, and every function that
+-- leaves the sandbox (block slots, nn.define methods, metamethods), is called from trusted code
+-- through core.sandbox_call, which sets the budget and restores the enclosing one afterwards.
 
 local function copy(t)
   local c = {}
@@ -215,17 +229,111 @@ local function copy(t)
   return c
 end
 
--- The parts of zoo a config may use: pure computation, no files, no process settings.
-local function pure_zoo()
+local raw_getmetatable, raw_setmetatable = debug.getmetatable, debug.setmetatable
+
+-- What guard() made (weak keys) -> the function it guards: nothing is wrapped twice, and a
+-- resolved config can still be written back with the guarded function's source.
+local guarded = setmetatable({}, { __mode = "k" })
+local export
+
+--- guard(f, limits): f, except that when trusted code calls it, it runs on a fresh sandbox budget
+--- and what it returns is exported (inside a sandbox, f just runs on the budget there).
+guard = function(f, limits)
+  if guarded[f] then return f end
+  local instructions, bytes = limits.instructions, limits.bytes
+  local g = function(...)
+    if core.in_sandbox() then return f(...) end
+    return export(limits, core.sandbox_call(instructions, bytes, f, ...))
+  end
+  guarded[g] = f
+  return g
+end
+
+-- A value leaving the sandbox: tables are copied (so sandboxed code holds no handle on what trusted
+-- code reads; sharing and cycles are kept), functions are guarded; metatables stay (the sandbox's
+-- setmetatable installs guarded ones). Raw accesses only: no sandboxed code runs here.
+local function export_value(v, limits)
+  if type(v) == "function" then return guard(v, limits) end
+  if type(v) ~= "table" then return v end
+  local copies, pending = { [v] = {} }, { v }
+  while #pending > 0 do
+    local t = pending[#pending]
+    pending[#pending] = nil
+    local c = copies[t]
+    for k, x in next, t do
+      if type(x) == "table" then
+        if copies[x] == nil then copies[x] = {}; pending[#pending + 1] = x end
+        x = copies[x]
+      elseif type(x) == "function" then
+        x = guard(x, limits)
+      end
+      rawset(c, k, x)
+    end
+    local mt = raw_getmetatable(t)
+    if mt ~= nil then raw_setmetatable(c, mt) end
+  end
+  return copies[v]
+end
+
+export = function(limits, ...)
+  local n = select("#", ...)
+  if n == 1 then return export_value((...), limits) end
+  local values = table.pack(...)
+  for i = 1, n do values[i] = export_value(values[i], limits) end
+  return table.unpack(values, 1, n)
+end
+
+-- The sandbox's string methods (also what ("").method finds while sandboxed code runs): no dump.
+local SANDBOX_STRING = copy(string)
+SANDBOX_STRING.dump = nil
+core.set_sandbox_string_methods(SANDBOX_STRING)
+
+-- Metatables the sandbox installed -> "protected" (its own metatable had a __metatable) or "open".
+local proxies = setmetatable({}, { __mode = "k" })
+
+-- The sandbox's setmetatable: installs a copy of `mt` whose functions are guarded (so trusted code
+-- that triggers a metamethod runs it on a budget), and refuses __gc (finalizers run at any time).
+-- getmetatable still gives `mt` (or its __metatable); changing `mt` afterwards changes nothing.
+local function sandbox_setmetatable(limits)
+  return function(t, mt)
+    if type(t) ~= "table" then fail("bad argument #1 to 'setmetatable' (table expected, got " .. type(t) .. ")") end
+    if mt ~= nil and type(mt) ~= "table" then fail("bad argument #2 to 'setmetatable' (nil or table expected)") end
+    local current = raw_getmetatable(t)
+    if current ~= nil and (proxies[current] == "protected" or (proxies[current] == nil and rawget(current, "__metatable") ~= nil)) then
+      fail("cannot change a protected metatable")
+    end
+    if mt == nil then return raw_setmetatable(t, nil) end
+    if rawget(mt, "__gc") ~= nil then
+      fail("setmetatable: '__gc' is not allowed in a config (finalizers run at any time, outside the sandbox's limits)")
+    end
+    local installed = {}
+    for k, v in next, mt do rawset(installed, k, type(v) == "function" and guard(v, limits) or v) end
+    local protection = rawget(mt, "__metatable")
+    rawset(installed, "__metatable", protection ~= nil and protection or mt)
+    proxies[installed] = protection ~= nil and "protected" or "open"
+    return raw_setmetatable(t, installed)
+  end
+end
+
+-- The parts of zoo a config may use: pure computation, no files, no process settings. nn.define
+-- takes a copy of the class whose functions are guarded (Swift calls forward later).
+local function pure_zoo(limits)
   local z = {}
   for _, k in ipairs { "tensor", "zeros", "ones", "full", "randn", "rand", "cat", "is_tensor", "no_grad", "version" } do z[k] = zoo[k] end
   z.nn = copy(nn)
+  z.nn.ModuleMethods = copy(Module)  -- the real table is every module's
+  -- The constructor keeps its own copy of the class: the sandbox gets back a table of its own
+  -- (holding its `class`), whose __call is guarded like any metamethod it sets.
+  z.nn.define = function(name, class)
+    local construct = nn.define(name, type(class) == "table" and export_value(class, limits) or class)
+    return sandbox_setmetatable(limits)({ class = class, name = name }, { __call = function(_, ...) return construct(...) end })
+  end
   return z
 end
 
 local SAFE_GLOBALS = {
-  "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber", "tostring", "type",
-  "xpcall", "rawequal", "rawget", "rawlen", "rawset", "setmetatable", "print",
+  "assert", "error", "ipairs", "next", "pairs", "select", "tonumber", "tostring", "type",
+  "rawequal", "rawget", "rawlen", "rawset", "print",
 }
 
 local function file_exists(path)
@@ -242,19 +350,19 @@ local function read_file(path)
   return s
 end
 
-local INSTRUCTION_LIMIT = 50000000
-
---- A fresh sandbox environment: safe base functions, copies of string/table/math/utf8, the pure
+--- A fresh sandbox environment: safe base functions (pcall and xpcall cannot catch a spent
+--- budget), copies of string (no dump), table, math and utf8, the pure
 --- zoo, and a `require` that loads only project modules (zoo/NAME.lua, scripts/lib/NAME.lua),
 --- themselves sandboxed.
-local function sandbox()
+local function sandbox(limits)
   local env = {}
   for _, k in ipairs(SAFE_GLOBALS) do env[k] = _G[k] end
+  env.pcall, env.xpcall = core.sandbox_pcall, core.sandbox_xpcall
+  env.setmetatable = sandbox_setmetatable(limits)
   env.getmetatable = function(x) if type(x) == "table" then return getmetatable(x) end return nil end
-  env.string = copy(string)
-  env.string.dump = nil
+  env.string = copy(SANDBOX_STRING)
   env.table, env.math, env.utf8 = copy(table), copy(math), copy(utf8)
-  env.zoo = pure_zoo()
+  env.zoo = pure_zoo(limits)
   env._G = env
   env._VERSION = _VERSION
   local loaded = {}
@@ -279,17 +387,15 @@ local function sandbox()
   end
   return env
 end
-zoo.sandbox = sandbox
+zoo.sandbox = function() return sandbox(SANDBOX) end
 
---- Runs `source` as a sandboxed chunk named `path`; returns its results.
-local function run_sandboxed(source, path, env)
-  local chunk, err = load(source, "@" .. path, "t", env or sandbox())
+--- Runs `source` as a sandboxed chunk named `path` on the budget `limits` (default SANDBOX);
+--- returns its results, exported.
+local function run_sandboxed(source, path, env, limits)
+  limits = limits or SANDBOX
+  local chunk, err = load(source, "@" .. path, "t", env or sandbox(limits))
   if not chunk then error(err, 0) end
-  core.set_instruction_limit(INSTRUCTION_LIMIT)
-  local results = table.pack(pcall(chunk))
-  core.set_instruction_limit(0)
-  if not results[1] then error(results[2], 0) end
-  return table.unpack(results, 2, results.n)
+  return export(limits, core.sandbox_call(limits.instructions, limits.bytes, chunk))
 end
 
 -- MARK: - Model registry -------------------------------------------------------------------------
@@ -440,11 +546,12 @@ local function split_path(path)
   return parts
 end
 
+-- Raw (no metamethod runs): configs come from sandboxed code.
 local function is_sequence(t)
   if type(t) ~= "table" then return false end
   local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n == #t and n > 0
+  for _ in next, t do n = n + 1 end
+  return n == rawlen(t) and n > 0
 end
 
 -- Finds the line of `key =` in `source` (the first one, preferring one after `section =`).
@@ -473,9 +580,10 @@ function zoo.resolve_entry(name)
 end
 
 -- Deep merge: tables merge key by key (sequences and functions are replaced), the child wins.
--- Every table is copied, so a merged config never aliases its parent's tables.
+-- Every table is copied, so a merged config never aliases its parent's tables. Raw accesses: the
+-- tables come from sandboxed code.
 local function merge(into, from, origins, origin_of, prefix)
-  for k, v in pairs(from) do
+  for k, v in next, from do
     local path = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
     if type(v) == "table" and not is_sequence(v) then
       if type(into[k]) ~= "table" or is_sequence(into[k]) then into[k] = {} end
@@ -489,7 +597,8 @@ end
 
 -- Loads one entry file (sandboxed) and its `extends` chain; returns the merged table and origins.
 -- `inline` (optional) is the entry's source text, `name` then only labels it (a checkpoint's config).
-local function load_entry(name, seen, inline)
+-- `limits` is the sandbox budget of each file in the chain (default SANDBOX).
+local function load_entry(name, seen, inline, limits)
   local file = inline and name or zoo.resolve_entry(name)
   -- Messages name files relative to the project when they are inside it.
   local path = file:sub(1, #root + 1) == root .. "/" and file:sub(#root + 2) or file
@@ -499,14 +608,14 @@ local function load_entry(name, seen, inline)
   local source, err = inline, nil
   if not source then source, err = read_file(file) end
   if not source then error(path .. ": " .. tostring(err), 0) end
-  local cfg = run_sandboxed(source, path)
+  local cfg = run_sandboxed(source, path, nil, limits)
   if type(cfg) ~= "table" then error(path .. ": a zoo entry must return a table, got " .. type(cfg), 0) end
   local merged, origins = {}, {}
-  if cfg.extends ~= nil then
-    if type(cfg.extends) ~= "string" then
-      error(path .. ":" .. (line_of(source, "extends") or 1) .. ": 'extends' must be an entry name (string)", 0)
-    end
-    merged, origins = load_entry(cfg.extends, seen)
+  local extends = rawget(cfg, "extends")
+  if extends ~= nil then
+    local where = path .. ":" .. (line_of(source, "extends") or 1)
+    if type(extends) ~= "string" then error(where .. ": 'extends' must be an entry name (string)", 0) end
+    merged, origins = load_entry(extends, seen, nil, limits)
   end
   local function origin_of(p, key)
     local parts = split_path(p)
@@ -823,7 +932,7 @@ zoo.checkpoint_metadata = core.checkpoint_metadata
 
 -- The source text of a function defined in a file (for writing resolved configs back as Lua).
 local function function_source(f)
-  local info = debug.getinfo(f, "S")
+  local info = debug.getinfo(guarded[f] or f, "S")
   if not info or info.what ~= "Lua" or info.source:sub(1, 1) ~= "@" then return nil end
   local text = read_file(info.source:sub(2))
   if not text then return nil end

@@ -1,0 +1,184 @@
+// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs.
+import Foundation
+import XCTest
+@testable import ZooLua
+
+final class SandboxLimitTests: XCTestCase {
+    /// A project folder (dcgan plugin loaded) with one entry per (name, source).
+    func project(_ entries: [String: String]) throws -> (LuaState, String) {
+        let root = try temporaryFolder(self)
+        for (name, source) in entries { try write(source, to: root + "/zoo/toy/\(name).lua") }
+        return (try makeLua(root: root), root)
+    }
+
+    /// The message of the error `zoo.config(entry)` raises (fails the test if it succeeds).
+    func configError(_ lua: LuaState, _ entry: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            try lua.call("config", entry)
+            XCTFail("config('\(entry)') succeeded", file: file, line: line)
+        } catch let e as ScriptError {
+            return e.message
+        } catch {
+            XCTFail("unexpected error \(error)", file: file, line: line)
+        }
+        return ""
+    }
+
+    func assertStillUsable(_ lua: LuaState, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(try lua.run("return ('%d'):format(2) .. require('zoo').ones(3):sum():item()").first as? String, "23.0",
+                       file: file, line: line)
+    }
+
+    // MARK: - Memory
+
+    func testMemoryBombInAnEntryIsAnErrorNamingItsLine() throws {
+        let (lua, _) = try project(["bomb": "local s = 'x'\nfor i = 1, 40 do\n  s = s .. s\nend\nreturn { model = 'dcgan' }\n"])
+        XCTAssertEqual(configError(lua, "toy/bomb"), "zoo/toy/bomb.lua:3: out of memory: the config used more than 256 MiB (sandbox limit)")
+        // The sandbox's garbage is collectable and the limit is gone afterwards.
+        try lua.run("collectgarbage(); local s = ('x'):rep(300 * 1024 * 1024); assert(#s > 0)")
+        assertStillUsable(lua)
+    }
+
+    func testMemoryBombInCheckpointMetadata() throws {
+        let lua = try makeLua()
+        // What trainer.lua does with a checkpoint's `rng` metadata on resume.
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.set_rng_state(zoo.deserialize([[(function() local t = {} for i = 1, 1e9 do t[i] = {} end end)()]]))",
+                          ["out of memory: the config used more than 256 MiB (sandbox limit)"])
+        assertScriptError(lua, "require('zoo').deserialize('(\"x\"):rep(2^30)')", ["(deserialize):1: out of memory"])
+        assertStillUsable(lua)
+    }
+
+    func testTrustedScriptOutOfMemoryIsALuaError() throws {
+        let lua = try LuaState(projectRoot: repositoryRoot, memoryLimit: 600 << 20)
+        assertScriptError(lua, "local s = 'x'\nfor i = 1, 40 do\n  s = s .. s\nend",
+                          ["test:3: out of memory: Lua used more than 600 MiB (the limit for trusted scripts"])
+        assertScriptError(lua, "local t = {}\nfor i = 1, 1e9 do t[i] = {i} end", ["test:2: out of memory"])
+        // pcall catches it like any error in trusted code.
+        XCTAssertEqual(try lua.run("collectgarbage(); return select(2, pcall(string.rep, 'x', 2^30))").first as? String, "not enough memory")
+        assertStillUsable(lua)
+    }
+
+    func testSwiftResultsThatWouldPassTheLimitAreRefused() throws {
+        let lua = try makeLua()
+        // values() of 2^24 floats needs 256 MiB of table slots: refused before it is built.
+        assertScriptError(lua, "require('zoo').deserialize('zoo.zeros(2^24):values()')", ["(deserialize):1: values: out of memory"])
+        XCTAssertEqual(try lua.run("return #require('zoo').zeros(1000):values()").first as? Int, 1000)
+    }
+
+    func testExternalBytesAreChargedToTheBudgetInForce() throws {
+        let lua = try LuaState(projectRoot: repositoryRoot, memoryLimit: 600 << 20)
+        XCTAssertFalse(lua.memoryUse.inSandbox)
+        XCTAssertEqual(lua.memoryUse.trustedLimit, 600 << 20)
+        XCTAssertFalse(lua.chargeExternal(700 << 20))
+        XCTAssertEqual(lua.memoryUse.externalBytes, 0)
+        XCTAssertTrue(lua.chargeExternal(500 << 20))
+        XCTAssertEqual(lua.memoryUse.externalBytes, 500 << 20)
+        // Lua's own allocations now have only ~100 MiB left.
+        assertScriptError(lua, "local s = ('x'):rep(200 * 1024 * 1024)", ["out of memory"])
+        lua.releaseExternal(500 << 20)
+        XCTAssertEqual(lua.memoryUse.externalBytes, 0)
+        try lua.run("collectgarbage(); local s = ('x'):rep(200 * 1024 * 1024)")
+    }
+
+    // MARK: - Instructions
+
+    func testBlockSlotsAndLuaModulesKeepTheLimitWhenTheyRunLater() throws {
+        let (lua, _) = try project([
+            "slot": """
+                return { model = 'dcgan', arch = { image_size = 8, ngf = 2, ndf = 2, nz = 4,
+                  up_block = function(cin, cout)
+                    while true do end
+                  end } }
+                """,
+            "slotmem": """
+                return { model = 'dcgan', arch = { image_size = 8, ngf = 2, ndf = 2, nz = 4,
+                  up_block = function(cin, cout)
+                    local t = {}
+                    for i = 1, 1e9 do t[i] = {} end
+                  end } }
+                """,
+            "module": """
+                local nn = zoo.nn
+                local Spin = nn.define('Spin', { forward = function(self, x)
+                  while true do end
+                end })
+                return { model = 'dcgan', description = 'spin', arch = { image_size = 8, ngf = 2, ndf = 2, nz = 4,
+                  up_block = function(cin, cout) return nn.Sequential(nn.Upsample { scale = 2 }, nn.Conv2d(cin, cout, { kernel = 1 }), Spin()) end } }
+                """,
+            "swap": """
+                local nn = zoo.nn
+                local Pass = nn.define('Pass', { forward = function(self, x) return x end })
+                -- Neither changes the class the constructor uses, nor its __call.
+                Pass.class.forward = function(self, x) while true do end end
+                getmetatable(Pass).__call = function() while true do end end
+                return { model = 'dcgan', arch = { image_size = 8, ngf = 2, ndf = 2, nz = 4,
+                  up_block = function(cin, cout)
+                    local p = Pass()
+                    assert(p.__class == nil and not pcall(function() p.__class = {} end))
+                    return nn.Sequential(nn.Upsample { scale = 2 }, nn.Conv2d(cin, cout, { kernel = 1 }), p)
+                  end } }
+                """,
+        ])
+        // Sandboxed code cannot swap the methods Swift calls later.
+        XCTAssertEqual(try lua.run("local zoo = require 'zoo'\nreturn zoo.model('toy/swap').networks.netG(zoo.randn(2, 4)):size(3)").first as? Int, 8)
+        // At build time (trusted code calls the slot).
+        XCTAssertNoThrow(try lua.call("config", "toy/slot"))  // loading the entry runs no slot
+        assertScriptError(lua, "require('zoo').model('toy/slot')",
+                          ["zoo/toy/slot.lua:3: instruction limit exceeded: the config ran more than 50 million instructions"])
+        assertScriptError(lua, "require('zoo').model('toy/slotmem')",
+                          ["zoo/toy/slotmem.lua:4: out of memory: the config used more than 256 MiB (sandbox limit)"])
+        // At forward time: Swift's Sequential calls the Lua module's forward.
+        assertScriptError(lua, """
+            local zoo = require 'zoo'
+            local m = zoo.model('toy/module')
+            m.networks.netG(zoo.randn(2, 4))
+            """, ["zoo/toy/module.lua:3: instruction limit exceeded"])
+        assertStillUsable(lua)
+    }
+
+    func testMetamethodsAndErrorObjectsRunOnTheBudget() throws {
+        let (lua, _) = try project([
+            "gc": "setmetatable({}, { __gc = function() end })\nreturn { model = 'dcgan' }\n",
+            "tostring": "error(setmetatable({}, { __tostring = function()\n  while true do end\nend }))\n",
+            "pcall": "pcall(function()\n  while true do end\nend)\nreturn { model = 'dcgan' }\n",
+            "xpcall": "xpcall(function() while true do end end, function(e)\n  return 'handled'\nend)\nreturn { model = 'dcgan' }\n",
+            "later": "local mt = {}\nlocal t = setmetatable({}, mt)\nmt.__index = function() while true do end end\nreturn { model = 'dcgan', description = t.missing or 'ok' }\n",
+        ])
+        XCTAssertTrue(configError(lua, "toy/gc").hasPrefix("zoo/toy/gc.lua:1: setmetatable: '__gc' is not allowed in a config"))
+        XCTAssertTrue(configError(lua, "toy/tostring").hasPrefix("zoo/toy/tostring.lua:2: instruction limit exceeded"))
+        // The sandbox's own pcall/xpcall cannot swallow a spent budget.
+        XCTAssertTrue(configError(lua, "toy/pcall").hasPrefix("zoo/toy/pcall.lua:2: instruction limit exceeded"))
+        XCTAssertTrue(configError(lua, "toy/xpcall").hasPrefix("zoo/toy/xpcall.lua:1: instruction limit exceeded"))
+        // A metatable changed after setmetatable changes nothing.
+        XCTAssertEqual(try lua.call("entry_description", "toy/later").first as? String, "ok")
+        // Metamethods of sandbox-made values, triggered by trusted code, run on a budget too.
+        assertScriptError(lua, """
+            local zoo = require 'zoo'
+            local t = zoo.deserialize('setmetatable({}, { __index = function(t, k) while true do end end })')
+            return t.anything
+            """, ["(deserialize):1: instruction limit exceeded"])
+        assertScriptError(lua, """
+            local zoo = require 'zoo'
+            local mt = '{ __eq = function() while true do end end, __tostring = function() while true do end end }'
+            local a, b = zoo.deserialize('setmetatable({}, ' .. mt .. '), setmetatable({}, ' .. mt .. ')')
+            return a == b
+            """, ["(deserialize):1: instruction limit exceeded"])
+        assertScriptError(lua, """
+            local zoo = require 'zoo'
+            local t = zoo.deserialize('setmetatable({}, { __tostring = function() while true do end end })')
+            error(t)
+            """, ["(deserialize):1: instruction limit exceeded"])
+        assertStillUsable(lua)
+    }
+
+    func testSandboxedStringMethodsAreTheSandboxCopies() throws {
+        let (lua, _) = try project([
+            "dump": "local d = ('').dump\nreturn { model = 'dcgan', description = tostring(d) }\n",
+            "call": "local f = ('x').dump(function() end)\nreturn { model = 'dcgan' }\n",
+        ])
+        XCTAssertEqual(try lua.call("entry_description", "toy/dump").first as? String, "nil")
+        XCTAssertTrue(configError(lua, "toy/call").hasPrefix("zoo/toy/call.lua:1: attempt to call a nil value (field 'dump')"))
+        // Trusted code keeps the full string library, also after a sandbox failed.
+        XCTAssertEqual(try lua.run("return type(('').dump) .. type(getmetatable('').__index.dump)").first as? String, "functionfunction")
+    }
+}
