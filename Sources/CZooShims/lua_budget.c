@@ -387,4 +387,6 @@ void zoo_lua_open_sandbox(lua_State *L) {
         {NULL, NULL},
     };
     luaL_setfuncs(L, functions, 0);
+    zoo_bounded_push(L);
+    lua_setfield(L, -2, "bounded");
 }

@@ -51,4 +51,7 @@ int zoo_budget_overdrawn(lua_State *L);
    (noting that it ran out) while one runs, else the trusted limit's. */
 void zoo_budget_push_memory_message(lua_State *L);
 
+/* Pushes the table of bounded string and table functions (lua_patterns.c). */
+void zoo_bounded_push(lua_State *L);
+
 #endif

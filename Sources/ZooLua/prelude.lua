@@ -283,9 +283,11 @@ export = function(limits, ...)
   return table.unpack(values, 1, n)
 end
 
--- The sandbox's string methods (also what ("").method finds while sandboxed code runs): no dump.
+-- The sandbox's string methods (also what ("").method finds while sandboxed code runs): no dump,
+-- and pattern matching and rep that charge the instruction budget.
 local SANDBOX_STRING = copy(string)
 SANDBOX_STRING.dump = nil
+for _, k in ipairs { "find", "match", "gmatch", "gsub", "rep" } do SANDBOX_STRING[k] = core.bounded[k] end
 core.set_sandbox_string_methods(SANDBOX_STRING)
 
 -- Metatables the sandbox installed -> "protected" (its own metatable had a __metatable) or "open".
@@ -351,7 +353,7 @@ local function read_file(path)
 end
 
 --- A fresh sandbox environment: safe base functions (pcall and xpcall cannot catch a spent
---- budget), copies of string (no dump), table, math and utf8, the pure
+--- budget), copies of string/table/math/utf8 (bounded pattern matching, rep and move), the pure
 --- zoo, and a `require` that loads only project modules (zoo/NAME.lua, scripts/lib/NAME.lua),
 --- themselves sandboxed.
 local function sandbox(limits)
@@ -362,6 +364,7 @@ local function sandbox(limits)
   env.getmetatable = function(x) if type(x) == "table" then return getmetatable(x) end return nil end
   env.string = copy(SANDBOX_STRING)
   env.table, env.math, env.utf8 = copy(table), copy(math), copy(utf8)
+  env.table.move = core.bounded.move
   env.zoo = pure_zoo(limits)
   env._G = env
   env._VERSION = _VERSION

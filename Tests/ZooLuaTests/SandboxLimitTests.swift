@@ -82,6 +82,28 @@ final class SandboxLimitTests: XCTestCase {
 
     // MARK: - Instructions
 
+    func testHostilePatternsStopAtTheInstructionLimit() throws {
+        let (lua, _) = try project([
+            "backtrack": "local s = ('a'):rep(40)\nlocal m = s:match(('a*'):rep(40) .. 'b')\nreturn { model = 'dcgan' }\n",
+            "find": "local s = ('a'):rep(30)\nlocal m = string.find(s, ('a-'):rep(30) .. 'b')\nreturn { model = 'dcgan' }\n",
+            "gsub": "local s = ('x'):rep(100000)\nfor i = 1, 1e9 do\n  s:gsub('x', 'y')\nend\n",
+            "gmatch": "local s = ('ab'):rep(50000)\nwhile true do\n  for w in s:gmatch('%a') do end\nend\n",
+            "rep": "local e = ('').rep('', 1e12)\nreturn { model = 'dcgan', description = '[' .. e .. ']' }\n",
+        ])
+        let limit = "instruction limit exceeded: the config ran more than 50 million instructions (sandbox limit"
+        XCTAssertEqual(configError(lua, "toy/backtrack"), "zoo/toy/backtrack.lua:2: " + limit + "; an endless loop?)")
+        XCTAssertTrue(configError(lua, "toy/find").hasPrefix("zoo/toy/find.lua:2: " + limit))
+        // (Both loops spend their budget inside the string function, on line 3, almost always.)
+        XCTAssertTrue(configError(lua, "toy/gsub").hasPrefix("zoo/toy/gsub.lua:"), "gsub")
+        XCTAssertTrue(configError(lua, "toy/gsub").contains(limit))
+        XCTAssertTrue(configError(lua, "toy/gmatch").hasPrefix("zoo/toy/gmatch.lua:"), "gmatch")
+        // rep of an empty string is "" at once (the library's loop would run 10^12 times).
+        let start = Date()
+        XCTAssertEqual(try lua.call("entry_description", "toy/rep").first as? String, "[]")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        assertStillUsable(lua)
+    }
+
     func testBlockSlotsAndLuaModulesKeepTheLimitWhenTheyRunLater() throws {
         let (lua, _) = try project([
             "slot": """

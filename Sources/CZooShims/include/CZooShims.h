@@ -77,7 +77,8 @@ void zoo_lua_memory(lua_State *L, zoo_lua_memory_info *info);
 
 /// Why in C: the sandbox guard must restore budgets after lua_pcall with no Lua code in between,
 /// and its pcall must rethrow a spent budget's error. Sets, in the table on the stack top:
-/// sandbox_call, sandbox_pcall, sandbox_xpcall, in_sandbox, set_sandbox_string_methods, memory.
+/// sandbox_call, sandbox_pcall, sandbox_xpcall, in_sandbox, set_sandbox_string_methods, memory, and
+/// `bounded` (find, match, gmatch, gsub, rep, move that charge the sandbox's instruction budget).
 void zoo_lua_open_sandbox(lua_State *L);
 
 /// lua_pcall with a message handler that appends a traceback ("msg\nstack traceback:\n...").
