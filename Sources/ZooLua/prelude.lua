@@ -557,6 +557,30 @@ local function is_sequence(t)
   return n == rawlen(t) and n > 0
 end
 
+-- Where `t` contains itself: the dotted key of a table that is one of its own ancestors, and
+-- that ancestor's key ("" for `t`); nil when there is no cycle. Each table is walked once.
+local function find_cycle(t)
+  local path, done = { [t] = "" }, {}
+  local function walk(u, prefix)
+    for k, v in next, u do
+      if type(v) == "table" and not done[v] then
+        local key = prefix == "" and tostring(k) or (prefix .. "." .. tostring(k))
+        if path[v] then return key, path[v] end
+        path[v] = key
+        local a, b = walk(v, key)
+        if a then return a, b end
+        path[v], done[v] = nil, true
+      end
+    end
+  end
+  return walk(t, "")
+end
+
+-- "'arch.me' is 'arch' again" / "'me' is the whole config again" (`whole` names the top table).
+local function describe_cycle(key, ancestor, whole)
+  return "'" .. key .. "' is " .. (ancestor == "" and ("the whole " .. (whole or "config")) or ("'" .. ancestor .. "'")) .. " again"
+end
+
 -- Finds the line of `key =` in `source` (the first one, preferring one after `section =`).
 local function line_of(source, key, section)
   if not source then return nil end
@@ -582,15 +606,22 @@ function zoo.resolve_entry(name)
     .. " — looked for a file of that name and for zoo/" .. name .. ".lua", 0)
 end
 
+-- The most values a merge copies: shared sub-tables are copied once per path to them, so a small
+-- config that shares tables level after level would otherwise grow exponentially.
+local MERGE_VALUES = 1000000
+
 -- Deep merge: tables merge key by key (sequences and functions are replaced), the child wins.
--- Every table is copied, so a merged config never aliases its parent's tables. Raw accesses: the
--- tables come from sandboxed code.
-local function merge(into, from, origins, origin_of, prefix)
+-- Every table is copied, so a merged config never aliases its parent's tables. Raw accesses (the
+-- tables come from sandboxed code); `from` holds no cycle (load_entry checks); `count` ({n = 0})
+-- counts the values copied.
+local function merge(into, from, origins, origin_of, prefix, count)
   for k, v in next, from do
     local path = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
+    count.n = count.n + 1
+    if count.n > MERGE_VALUES then error(origin_of(path, k) .. ": the config is too large (more than a million values)", 0) end
     if type(v) == "table" and not is_sequence(v) then
       if type(into[k]) ~= "table" or is_sequence(into[k]) then into[k] = {} end
-      merge(into[k], v, origins, origin_of, path)
+      merge(into[k], v, origins, origin_of, path, count)
     else
       into[k] = v
       origins[path] = origin_of(path, k)
@@ -613,6 +644,8 @@ local function load_entry(name, seen, inline, limits)
   if not source then error(path .. ": " .. tostring(err), 0) end
   local cfg = run_sandboxed(source, path, nil, limits)
   if type(cfg) ~= "table" then error(path .. ": a zoo entry must return a table, got " .. type(cfg), 0) end
+  local cycle, ancestor = find_cycle(cfg)
+  if cycle then error(path .. ": the config contains itself: " .. describe_cycle(cycle, ancestor), 0) end
   local merged, origins = {}, {}
   local extends = rawget(cfg, "extends")
   if extends ~= nil then
@@ -625,7 +658,7 @@ local function load_entry(name, seen, inline, limits)
     local line = line_of(source, tostring(key), #parts > 1 and parts[1] or nil)
     return path .. (line and (":" .. line) or "")
   end
-  merge(merged, cfg, origins, origin_of, nil)
+  merge(merged, cfg, origins, origin_of, nil, { n = 0 })
   merged.extends, origins.extends = nil, nil
   return merged, origins, path, source
 end
@@ -664,6 +697,9 @@ local function parse_override(text, ftype, path)
   end
   local ok, value = pcall(run_sandboxed, "return " .. text, "--set " .. path)
   if not ok then error("--set " .. path .. "=" .. text .. ": " .. tostring(value), 0) end
+  local cycle, ancestor = nil, nil
+  if type(value) == "table" then cycle, ancestor = find_cycle(value) end
+  if cycle then error("--set " .. path .. "=" .. text .. ": the value contains itself: " .. describe_cycle(cycle, ancestor, "value"), 0) end
   return value
 end
 
@@ -831,11 +867,19 @@ local function format_value(v, depth)
   return "{" .. table.concat(parts, ", ") .. "}"
 end
 
-local function leaves(t, prefix, out)
-  for k, v in pairs(t) do
+-- The config's leaves as {key = "a.b", value = v}; a table that contains itself is a leaf where it
+-- comes back (`ancestors` holds the tables on the way down).
+local function leaves(t, prefix, out, ancestors)
+  ancestors = ancestors or { [t] = true }
+  for k, v in next, t do
     local key = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
-    if type(v) == "table" and not is_sequence(v) and next(v) ~= nil then leaves(v, key, out)
-    else out[#out + 1] = { key = key, value = v } end
+    if type(v) == "table" and not is_sequence(v) and next(v) ~= nil and not ancestors[v] then
+      ancestors[v] = true
+      leaves(v, key, out, ancestors)
+      ancestors[v] = nil
+    else
+      out[#out + 1] = { key = key, value = v }
+    end
   end
   return out
 end
@@ -956,7 +1000,8 @@ local function function_source(f)
   return table.concat(lines, "\n")
 end
 
-local function serialize(v, indent)
+-- `ancestors` holds the tables being written (a table inside itself cannot be written as Lua).
+local function serialize(v, indent, ancestors, key)
   if type(v) == "string" then return string.format("%q", v) end
   if type(v) == "number" or type(v) == "boolean" then
     if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 1e15 then return string.format("%.1f", v) end
@@ -968,19 +1013,24 @@ local function serialize(v, indent)
     return src
   end
   if type(v) ~= "table" then error("cannot write a " .. type(v) .. " into a config", 0) end
+  ancestors = ancestors or {}
+  if ancestors[v] then error("cannot write a table that contains itself ('" .. (key or "?") .. "') into a config", 0) end
+  ancestors[v] = true
   local pad = string.rep("  ", indent + 1)
   local parts = {}
+  local function path(k) return key and (key .. "." .. tostring(k)) or tostring(k) end
   if is_sequence(v) then
-    for _, x in ipairs(v) do parts[#parts + 1] = pad .. serialize(x, indent + 1) end
+    for i = 1, rawlen(v) do parts[#parts + 1] = pad .. serialize(rawget(v, i), indent + 1, ancestors, path(i)) end
   else
     local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
+    for k in next, v do keys[#keys + 1] = k end
     table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
     for _, k in ipairs(keys) do
-      local key = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or ("[" .. serialize(k, indent + 1) .. "]")
-      parts[#parts + 1] = pad .. key .. " = " .. serialize(v[k], indent + 1)
+      local name = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or ("[" .. serialize(k, indent + 1, ancestors, path(k)) .. "]")
+      parts[#parts + 1] = pad .. name .. " = " .. serialize(rawget(v, k), indent + 1, ancestors, path(k))
     end
   end
+  ancestors[v] = nil
   if #parts == 0 then return "{}" end
   return "{\n" .. table.concat(parts, ",\n") .. ",\n" .. string.rep("  ", indent) .. "}"
 end

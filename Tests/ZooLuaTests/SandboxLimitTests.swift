@@ -1,4 +1,5 @@
-// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs.
+// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs, and configs that
+// contain themselves.
 import Foundation
 import XCTest
 @testable import ZooLua
@@ -78,6 +79,30 @@ final class SandboxLimitTests: XCTestCase {
         lua.releaseExternal(500 << 20)
         XCTAssertEqual(lua.memoryUse.externalBytes, 0)
         try lua.run("collectgarbage(); local s = ('x'):rep(200 * 1024 * 1024)")
+    }
+
+    func testConfigsThatContainThemselves() throws {
+        let (lua, _) = try project([
+            "cyclic": "local t = { model = 'dcgan', arch = {} }\nt.arch.me = t.arch\nreturn t\n",
+            "root": "local t = { model = 'dcgan' }\nt.again = t\nreturn t\n",
+            "seq": "local l = { 1, 2 }\nl[3] = l\nreturn { model = 'dcgan', arch = { up_block = l } }\n",
+            "plain": "return { model = 'dcgan' }\n",
+        ])
+        XCTAssertEqual(configError(lua, "toy/cyclic"), "zoo/toy/cyclic.lua: the config contains itself: 'arch.me' is 'arch' again")
+        XCTAssertEqual(configError(lua, "toy/root"), "zoo/toy/root.lua: the config contains itself: 'again' is the whole config again")
+        XCTAssertTrue(configError(lua, "toy/seq").contains("'arch.up_block.3' is 'arch.up_block' again"))
+        assertScriptError(lua, "require('zoo').config('toy/plain', {'arch.up_block=(function() local t = {} t.t = t return t end)()'})",
+                          ["--set arch.up_block=", "the value contains itself: 't' is the whole value again"])
+        // Serialising (config.lua of a run) and describing say so instead of recursing.
+        assertScriptError(lua, "local t = {a = {}}\nt.a.b = t\nreturn require('zoo').config_source(t)",
+                          ["cannot write a table that contains itself ('a.b') into a config"])
+        // Tables shared (not cycles) are fine, and a shared chain does not blow up.
+        try write("local s = { 1, 2 }\nreturn { model = 'dcgan', data = { a = s, b = { s, s } } }\n",
+                  to: lua.projectRoot + "/zoo/toy/shared.lua")
+        XCTAssertNoThrow(try lua.call("config", "toy/shared"))
+        try write("local t = {}\nfor i = 1, 60 do t = { a = t, b = t } end\nreturn { model = 'dcgan', data = t }\n",
+                  to: lua.projectRoot + "/zoo/toy/dag.lua")
+        XCTAssertTrue(configError(lua, "toy/dag").contains("the config is too large (more than a million values)"))
     }
 
     // MARK: - Instructions
