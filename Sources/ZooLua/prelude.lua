@@ -629,11 +629,33 @@ local function merge(into, from, origins, origin_of, prefix, count)
   end
 end
 
+-- `extends` is written in a shared file, so it may name only a zoo entry (zoo/NAME.lua) or a file
+-- inside the project, never a path outside it (an absolute one elsewhere, or one going up with ..).
+local function resolve_extends(name, where)
+  local function refuse(why)
+    local shown = name:gsub("%c", function(c) return "\\" .. c:byte() end)
+    error(where .. ": 'extends' must name a zoo entry or a file inside the project; '" .. shown .. "' " .. why, 0)
+  end
+  if name:find("\0", 1, true) then refuse("holds a zero byte") end
+  for part in name:gmatch("[^/]+") do
+    if part == ".." then refuse("goes up with '..'") end
+  end
+  if name:sub(1, 1) == "/" then
+    if name:sub(1, #root + 1) ~= root .. "/" then refuse("is outside the project (" .. root .. ")") end
+    if file_exists(name) then return name end
+  end
+  for _, candidate in ipairs { root .. "/zoo/" .. name .. ".lua", root .. "/" .. name, root .. "/" .. name .. ".lua" } do
+    if name:sub(1, 1) ~= "/" and file_exists(candidate) then return candidate end
+  end
+  local hint = core.closest(name, core.list_entries(root .. "/zoo"))
+  error(where .. ": 'extends': unknown zoo entry '" .. name .. "'" .. (hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
+end
+
 -- Loads one entry file (sandboxed) and its `extends` chain; returns the merged table and origins.
 -- `inline` (optional) is the entry's source text, `name` then only labels it (a checkpoint's config).
--- `limits` is the sandbox budget of each file in the chain (default SANDBOX).
-local function load_entry(name, seen, inline, limits)
-  local file = inline and name or zoo.resolve_entry(name)
+-- `file` is a resolved entry file (or, with `inline`, only a label); `limits` the sandbox budget
+-- of each file in the chain (default SANDBOX).
+local function load_entry(file, seen, inline, limits)
   -- Messages name files relative to the project when they are inside it.
   local path = file:sub(1, #root + 1) == root .. "/" and file:sub(#root + 2) or file
   seen = seen or {}
@@ -651,7 +673,7 @@ local function load_entry(name, seen, inline, limits)
   if extends ~= nil then
     local where = path .. ":" .. (line_of(source, "extends") or 1)
     if type(extends) ~= "string" then error(where .. ": 'extends' must be an entry name (string)", 0) end
-    merged, origins = load_entry(extends, seen, nil, limits)
+    merged, origins = load_entry(resolve_extends(extends, where), seen, nil, limits)
   end
   local function origin_of(p, key)
     local parts = split_path(p)
@@ -725,7 +747,7 @@ end
 --- Returns the resolved config, origins (dotted key -> "file:line", "default" or "--set"), and the
 --- entry's path.
 function zoo.config(entry, overrides, source)
-  local cfg, origins, path = load_entry(entry, nil, source)
+  local cfg, origins, path = load_entry(source and entry or zoo.resolve_entry(entry), nil, source)
   if type(cfg.model) ~= "string" then error(path .. ": the entry names no model (model = \"...\")", 0) end
   local model = registry[cfg.model]
   if not model then
@@ -941,7 +963,7 @@ end
 
 --- The one-line description of an entry (its `description`, following `extends`).
 function zoo.entry_description(name)
-  local ok, cfg = pcall(load_entry, name)
+  local ok, cfg = pcall(function() return load_entry(zoo.resolve_entry(name)) end)
   if not ok then return nil, tostring(cfg) end
   return cfg.description or ""
 end

@@ -1,5 +1,5 @@
-// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs, and configs that
-// contain themselves.
+// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs, configs that
+// contain themselves, and `extends` inside the project.
 import Foundation
 import XCTest
 @testable import ZooLua
@@ -227,5 +227,26 @@ final class SandboxLimitTests: XCTestCase {
         XCTAssertTrue(configError(lua, "toy/call").hasPrefix("zoo/toy/call.lua:1: attempt to call a nil value (field 'dump')"))
         // Trusted code keeps the full string library, also after a sandbox failed.
         XCTAssertEqual(try lua.run("return type(('').dump) .. type(getmetatable('').__index.dump)").first as? String, "functionfunction")
+    }
+
+    // MARK: - extends
+
+    func testExtendsStaysInsideTheProject() throws {
+        let (lua, root) = try project([
+            "base": "return { model = 'dcgan', description = 'base' }\n",
+            "passwd": "return { model = 'dcgan',\n  extends = '/etc/passwd' }\n",
+            "up": "return { extends = '../../../../etc/passwd' }\n",
+            "zero": "return { extends = 'toy/base\\0/../x' }\n",
+            "name": "return { extends = 'toy/base' }\n",
+            "path": "return { extends = 'zoo/toy/base.lua' }\n",
+        ])
+        try write("return { extends = '\(root)/zoo/toy/base.lua' }\n", to: root + "/zoo/toy/absolute.lua")
+        XCTAssertEqual(configError(lua, "toy/passwd"),
+                       "zoo/toy/passwd.lua:2: 'extends' must name a zoo entry or a file inside the project; '/etc/passwd' is outside the project (\(root))")
+        XCTAssertTrue(configError(lua, "toy/up").hasSuffix("'../../../../etc/passwd' goes up with '..'"))
+        XCTAssertTrue(configError(lua, "toy/zero").hasSuffix("'toy/base\\0/../x' holds a zero byte"))
+        for entry in ["toy/name", "toy/path", "toy/absolute"] {
+            XCTAssertEqual(try lua.call("entry_description", entry).first as? String, "base", entry)
+        }
     }
 }
