@@ -14,6 +14,8 @@ end
 -- a metamethod): Lua instructions (and pattern-matching steps), and bytes above those in use when
 -- the call starts. README ("Zoo entries (configs) and the sandbox") states them.
 local SANDBOX = { instructions = 50000000, bytes = 256 * 1024 * 1024 }
+-- `stackzoo list` reads every entry's description on a smaller one.
+local LIST_SANDBOX = { instructions = 5000000, bytes = 32 * 1024 * 1024 }
 local guard  -- guard(f, limits): see the sandbox section
 
 -- MARK: - Tensors ----------------------------------------------------------------------------
@@ -963,7 +965,7 @@ end
 
 --- The one-line description of an entry (its `description`, following `extends`).
 function zoo.entry_description(name)
-  local ok, cfg = pcall(function() return load_entry(zoo.resolve_entry(name)) end)
+  local ok, cfg = pcall(function() return load_entry(zoo.resolve_entry(name), nil, nil, LIST_SANDBOX) end)
   if not ok then return nil, tostring(cfg) end
   return cfg.description or ""
 end

@@ -1,5 +1,5 @@
-// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs, configs that
-// contain themselves, and `extends` inside the project.
+// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs (also for
+// `stackzoo list`), configs that contain themselves, and `extends` inside the project.
 import Foundation
 import XCTest
 @testable import ZooLua
@@ -227,6 +227,22 @@ final class SandboxLimitTests: XCTestCase {
         XCTAssertTrue(configError(lua, "toy/call").hasPrefix("zoo/toy/call.lua:1: attempt to call a nil value (field 'dump')"))
         // Trusted code keeps the full string library, also after a sandbox failed.
         XCTAssertEqual(try lua.run("return type(('').dump) .. type(getmetatable('').__index.dump)").first as? String, "functionfunction")
+    }
+
+    func testListReadsEntriesOnASmallBudget() throws {
+        let (lua, _) = try project([
+            "slow": "local n = 0\nfor i = 1, 3e6 do n = n + 1 end\nreturn { model = 'dcgan', description = 'slow: ' .. n }\n",
+            "big": "local s = ('x'):rep(64 * 1024 * 1024)\nreturn { model = 'dcgan', description = 'big' }\n",
+        ])
+        // 12 million instructions: fine for a config, too many for `stackzoo list`.
+        let slow = try lua.call("entry_description", "toy/slow")
+        XCTAssertNil(slow.first ?? nil)
+        XCTAssertEqual(slow.count, 2)
+        XCTAssertTrue((slow[1] as? String ?? "").hasPrefix("zoo/toy/slow.lua:2: instruction limit exceeded: the config ran more than 5 million"))
+        let big = try lua.call("entry_description", "toy/big")
+        XCTAssertEqual(big[1] as? String, "zoo/toy/big.lua:1: out of memory: the config used more than 32 MiB (sandbox limit)")
+        XCTAssertNoThrow(try lua.call("config", "toy/slow"))
+        XCTAssertNoThrow(try lua.call("config", "toy/big"))
     }
 
     // MARK: - extends
