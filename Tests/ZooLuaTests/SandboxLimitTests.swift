@@ -1,5 +1,6 @@
 // The sandbox's limits: memory and instruction budgets wherever sandboxed code runs (also for
-// `stackzoo list`), configs that contain themselves, and `extends` inside the project.
+// `stackzoo list`), configs that contain themselves, `extends` inside the project, and plugins
+// switched off.
 import Foundation
 import XCTest
 @testable import ZooLua
@@ -264,5 +265,20 @@ final class SandboxLimitTests: XCTestCase {
         for entry in ["toy/name", "toy/path", "toy/absolute"] {
             XCTAssertEqual(try lua.call("entry_description", entry).first as? String, "base", entry)
         }
+    }
+
+    // MARK: - The command line
+
+    func testPluginsCanBeSwitchedOff() throws {
+        let (s, out, _) = try runStackzoo(["list"])
+        XCTAssertEqual(s, 0)
+        XCTAssertTrue(out.contains("[zoo/plugins/dcgan.lua]"), out)
+        let (s2, out2, _) = try runStackzoo(["list"], environment: ["STACKZOO_PLUGINS": "0"])
+        XCTAssertEqual(s2, 0)
+        XCTAssertFalse(out2.contains("zoo/plugins/dcgan.lua"), out2)
+        let (s3, out3, _) = try runStackzoo(["--no-plugins", "list"])
+        XCTAssertEqual(s3, 0)
+        XCTAssertFalse(out3.contains("zoo/plugins/dcgan.lua"), out3)
+        XCTAssertTrue(out3.contains("stackgan-v2"), out3)
     }
 }
