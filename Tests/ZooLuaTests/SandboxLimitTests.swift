@@ -1,6 +1,5 @@
-// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs (also for
-// `stackzoo list`), configs that contain themselves, `extends` inside the project, and plugins
-// switched off.
+// The sandbox's limits: memory and instruction budgets wherever sandboxed code runs, configs that
+// contain themselves, `extends` inside the project, and the CLI's one-line errors for all of them.
 import Foundation
 import XCTest
 @testable import ZooLua
@@ -268,6 +267,32 @@ final class SandboxLimitTests: XCTestCase {
     }
 
     // MARK: - The command line
+
+    func testCommandLineGivesOneErrorAndExitsOne() throws {
+        let root = try temporaryFolder(self)
+        try write("local s = 'x'\nfor i = 1, 40 do\n  s = s .. s\nend\nreturn { model = 'dcgan' }\n", to: root + "/zoo/x/bomb.lua")
+        try write("local t = { model = 'dcgan' }\nt.t = t\nreturn t\n", to: root + "/zoo/x/cyclic.lua")
+        try write("local m = ('a'):rep(40):match(('a*'):rep(40) .. 'b')\nreturn { description = 'never' }\n", to: root + "/zoo/x/pattern.lua")
+        try write("return { description = 'fine' }\n", to: root + "/zoo/x/fine.lua")
+        try write("local s = 'x'\nfor i = 1, 40 do\n  s = s .. s\nend\n", to: root + "/trusted.lua")
+        let env = ["STACKZOO_HOME": root, "STACKZOO_LUA_MEMORY_MB": "600"]
+
+        let (s1, _, err1) = try runStackzoo(["describe", "x/bomb"], cwd: root, environment: env, timeout: 120)
+        XCTAssertEqual(s1, 1)
+        XCTAssertTrue(err1.hasPrefix("zoo/x/bomb.lua:3: out of memory: the config used more than 256 MiB (sandbox limit)\n"), err1)
+        let (s2, _, err2) = try runStackzoo(["describe", "x/cyclic"], cwd: root, environment: env, timeout: 120)
+        XCTAssertEqual(s2, 1)
+        XCTAssertTrue(err2.hasPrefix("zoo/x/cyclic.lua: the config contains itself: 't' is the whole config again\n"), err2)
+        let (s3, _, err3) = try runStackzoo(["run", root + "/trusted.lua"], cwd: root, environment: env, timeout: 120)
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(err3.contains("/trusted.lua:3: out of memory: Lua used more than 600 MiB"), err3)  // (Lua shortens long paths)
+        // list names what it cannot read, and goes on.
+        let (s4, out4, err4) = try runStackzoo(["list"], cwd: root, environment: env, timeout: 120)
+        XCTAssertEqual(s4, 0, err4)
+        XCTAssertTrue(out4.contains("x/fine     fine"), out4)
+        XCTAssertTrue(out4.contains("x/pattern  (cannot be read: zoo/x/pattern.lua:1: instruction limit exceeded"), out4)
+        XCTAssertTrue(out4.contains("x/bomb     (cannot be read: zoo/x/bomb.lua:3: out of memory"), out4)
+    }
 
     func testPluginsCanBeSwitchedOff() throws {
         let (s, out, _) = try runStackzoo(["list"])
