@@ -24,8 +24,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
-        // The few C functions that must own a setjmp or call lua_error.
-        .target(name: "CZooShims", dependencies: ["CLua", "CPNG", "CJPEG"]),
+        // The few C functions that must own a setjmp or call lua_error, and the Lua budgets (the
+        // allocator, the sandbox guard, bounded pattern matching). Optimised in debug builds too:
+        // the tests run hostile patterns up to the sandbox's 50 million steps.
+        .target(name: "CZooShims", dependencies: ["CLua", "CPNG", "CJPEG"],
+                cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
 
         // MARK: - Engine
         // Hand-vectorised kernels (AVX2/FMA behind a run-time CPU check): the direct conv and its

@@ -40,11 +40,16 @@ enum Project {
         return cwd
     }()
 
-    /// A Lua state with the built-in plugins registered and the runtime plugins (zoo/plugins) loaded.
+    /// Whether `luaState()` loads zoo/plugins/*.lua: not with `--no-plugins` or STACKZOO_PLUGINS=0.
+    /// Runtime plugins are trusted code (the full Lua library, no sandbox).
+    nonisolated(unsafe) static var loadsPlugins = ProcessInfo.processInfo.environment["STACKZOO_PLUGINS"] != "0"
+
+    /// A Lua state with the built-in plugins registered and the runtime plugins (zoo/plugins)
+    /// loaded unless they are switched off.
     static func luaState() throws -> LuaState {
         BuiltinPlugins.registerAll()
         let lua = try LuaState(projectRoot: root)
-        try ScriptReport.run { try lua.run("require('zoo').load_plugins()", name: "=plugins") }
+        if loadsPlugins { try ScriptReport.run { try lua.run("require('zoo').load_plugins()", name: "=plugins") } }
         return lua
     }
 }

@@ -9,6 +9,16 @@ struct StackZoo: ParsableCommand {
         abstract: "Train, sample and evaluate StackGAN models on the CPU, scripted in Lua.",
         version: StackZooVersion.string,
         subcommands: [ListCommand.self, DescribeCommand.self, TrainCommand.self, RunCommand.self, SampleCommand.self, EvalCommand.self, ParityCommand.self, DataCommand.self, BenchCommand.self])
+
+    @Flag(name: .customLong("no-plugins"),
+          help: "Do not load zoo/plugins/*.lua (trusted code run by every command; also STACKZOO_PLUGINS=0).")
+    var noPlugins = false
+
+    /// Runs before the subcommand (the parser validates every command on the way down), so the
+    /// flag is in force when the subcommand makes its Lua state.
+    func validate() throws {
+        if noPlugins { Project.loadsPlugins = false }
+    }
 }
 
 /// Options every command that computes accepts.

@@ -114,6 +114,16 @@ public final class Dataset: @unchecked Sendable {
         embeddings?.statistics(rows: samples.map(\.row).filter { $0 >= 0 })
     }
 
+    /// The same statistics from `config`'s index alone (records, splits and embeddings; no image
+    /// is opened), for building a model outside a training run. Throws when the dataset cannot be
+    /// read or has no embeddings.
+    public static func textStatistics(_ config: DataConfig) throws -> (mean: [Float], std: [Float]) {
+        let index = DataIndex.load(config, loadSize: 64)
+        if let first = index.fatal.first { throw first }
+        guard let e = index.embeddings else { throw DataProblem(file: config.root, reason: "the dataset has no caption embeddings") }
+        return e.statistics(rows: index.samples.map(\.row).filter { $0 >= 0 })
+    }
+
     /// The usable images, in dataset order.
     public var samples: [DataSample] { maker.samples }
     public var count: Int { maker.samples.count }

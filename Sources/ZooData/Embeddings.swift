@@ -42,7 +42,10 @@ public struct EmbeddingTable: Sendable {
     }
 
     /// Per-dimension mean and standard deviation (population) over every caption of `rows`,
-    /// summed in Double; the std is floored at 1e-6 so a constant dimension divides safely.
+    /// summed in Double. Each std is floored at a tenth of the dimensions' mean std (and 1e-6): a
+    /// dimension that barely varies in the data carries no text, and dividing by its tiny spread
+    /// would blow up any other embedding (the emoji set's MiniLM vectors have one dimension whose
+    /// float16 values never change; standardised by its std, random text gave the CA an infinite σ).
     public func statistics(rows: [Int]) -> (mean: [Float], std: [Float]) {
         var sum = [Double](repeating: 0, count: dimension), square = sum
         values.withUnsafeBufferPointer { v in
@@ -59,8 +62,9 @@ public struct EmbeddingTable: Sendable {
         }
         let n = Double(max(1, rows.count * captions))
         let mean = sum.map { $0 / n }
-        let std = zip(square, mean).map { max(($0 / n - $1 * $1).squareRoot(), 1e-6) }
-        return (mean.map(Float.init), std.map(Float.init))
+        let raw = zip(square, mean).map { max($0 / n - $1 * $1, 0).squareRoot() }
+        let floor = max(0.1 * raw.reduce(0, +) / Double(max(1, raw.count)), 1e-6)
+        return (mean.map(Float.init), raw.map { Float(max($0, floor)) })
     }
 
     /// The shape as text: `[3711, 5, 384]`.

@@ -189,6 +189,16 @@ struct LuaCall {
         }
     }
 
+    /// Throws unless `bytes` more fit in the Lua memory limit in force. For bodies that push a
+    /// table whose size the script chose (a Swift body's pushes are never refused: see
+    /// zoo_lua_newstate), so the script gets an error instead of the state growing past its limit.
+    func reserve(bytes: Int) throws {
+        let use = state.memoryUse
+        guard use.luaBytes + use.externalBytes + bytes > use.limit else { return }
+        throw LuaArgumentError(description: "\(name): out of memory: the result needs \(bytes >> 20) MiB of Lua memory, "
+            + "more than the \(use.limit >> 20) MiB limit in force allows")
+    }
+
     /// An option table at `i` (nil/none gives an empty one) whose keys must be in `allowed`.
     func options(_ i: Int32, allowed: [String]) throws -> LuaOptions {
         if isNoneOrNil(i) { return LuaOptions(call: self, index: 0, allowed: allowed) }

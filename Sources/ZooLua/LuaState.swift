@@ -20,8 +20,11 @@ public final class LuaState {
 
     /// - Parameters:
     ///   - projectRoot: the folder holding scripts/ and zoo/ (for `require` and entry lookup).
-    public init(projectRoot: String = FileManager.default.currentDirectoryPath) throws {
-        guard let L = zoo_lua_newstate() else { throw ScriptError(message: "cannot create a Lua state") }
+    ///   - memoryLimit: bytes trusted Lua code may hold (default: `LuaMemory.trustedLimit()`);
+    ///     past it an allocation fails with a Lua "out of memory" error.
+    public init(projectRoot: String = FileManager.default.currentDirectoryPath, memoryLimit: Int? = nil) throws {
+        let limit = max(memoryLimit ?? LuaMemory.trustedLimit(), LuaMemory.minimumLimit)
+        guard let L = zoo_lua_newstate(limit) else { throw ScriptError(message: "cannot create a Lua state") }
         self.L = L
         self.projectRoot = projectRoot
         zl_getextraspace(L).storeBytes(of: Unmanaged.passUnretained(self).toOpaque(), as: UnsafeMutableRawPointer.self)
@@ -32,7 +35,7 @@ public final class LuaState {
 
     deinit {
         isClosing = true
-        lua_close(L)
+        zoo_lua_close(L)
     }
 
     /// The LuaState owning `L` (stored in the state's extra space).

@@ -8,7 +8,6 @@ enum ZooModule {
     /// Swift helpers the prelude needs that are not bindings of engine objects.
     static let helpers = LuaLibrary([
         ("where", { c in zoo_lua_where(c.L, 1); return 1 }),
-        ("set_instruction_limit", { c in zoo_lua_set_instruction_limit(c.L, Int32(try c.int(1))); return 0 }),
         ("closest", { c in
             let word = try c.string(1)
             let candidates = try (c.state.toSwift(2) as? [Any?] ?? []).compactMap { $0 as? String }
@@ -58,6 +57,7 @@ enum ZooModule {
         let names = libraries.flatMap { $0.entries.map(\.name) }
         precondition(Set(names).count == names.count, "a core function name is bound twice")
         for lib in libraries { lib.install(L, table: -1) }
+        zoo_lua_open_sandbox(L)                                       // the sandbox guard, bounded string functions
         lua_createtable(L, 0, 4)                                      // metatables by name
         for kind in UserdataKind.allCases {
             _ = zl_getmetatable(L, kind.rawValue)

@@ -10,6 +10,14 @@ local function fail(message)
   error(core.where() .. message, 0)
 end
 
+-- Budgets of sandboxed code per call from trusted code (an entry's chunk, a block slot, a forward,
+-- a metamethod): Lua instructions (and pattern-matching steps), and bytes above those in use when
+-- the call starts. README ("Zoo entries (configs) and the sandbox") states them.
+local SANDBOX = { instructions = 50000000, bytes = 256 * 1024 * 1024 }
+-- `stackzoo list` reads every entry's description on a smaller one.
+local LIST_SANDBOX = { instructions = 5000000, bytes = 32 * 1024 * 1024 }
+local guard  -- guard(f, limits): see the sandbox section
+
 -- MARK: - Tensors ----------------------------------------------------------------------------
 
 local Tensor = {}
@@ -106,7 +114,8 @@ ModuleMT.__index = function(m, k)
   if v ~= nil then return v end
   local fields = core.module_fields(m)
   if fields then
-    v = rawget(fields, k)
+    -- The class is not a field: code holding a module (sandboxed code too) cannot swap its methods.
+    v = k ~= "__class" and rawget(fields, k) or nil
     if v ~= nil then return v end
     local class = rawget(fields, "__class")
     v = class and rawget(class, k)
@@ -116,9 +125,12 @@ ModuleMT.__index = function(m, k)
 end
 ModuleMT.__newindex = function(m, k, v)
   if type(k) ~= "string" then fail("module fields are named by strings") end
+  if k == "__class" then fail("cannot set '__class' of a module (its class is fixed by nn.define)") end
   if core.is_tensor(v) or core.is_module(v) then return core.module_set(m, k, v) end
   local fields = core.module_fields(m)
   if not fields then fail("cannot set field '" .. k .. "' on " .. core.type_name(m) .. " (only tensors and modules)") end
+  -- A function stored by sandboxed code keeps the sandbox's limits when trusted code calls it.
+  if type(v) == "function" and core.in_sandbox() then v = guard(v, SANDBOX) end
   rawset(fields, k, v)
 end
 ModuleMT.__call = function(m, ...) return m:forward(...) end
@@ -209,6 +221,10 @@ zoo.version = core.version()
 zoo.project_root = root   -- the folder holding zoo/ and scripts/
 
 -- MARK: - Sandbox ----------------------------------------------------------------------------
+-- Sandboxed code (zoo entries, the modules they require, checkpoint metadata) sees only pure
+-- functions, and runs on a budget (SANDBOX) whenever it runs: the chunk, and every function that
+-- leaves the sandbox (block slots, nn.define methods, metamethods), is called from trusted code
+-- through core.sandbox_call, which sets the budget and restores the enclosing one afterwards.
 
 local function copy(t)
   local c = {}
@@ -216,17 +232,113 @@ local function copy(t)
   return c
 end
 
--- The parts of zoo a config may use: pure computation, no files, no process settings.
-local function pure_zoo()
+local raw_getmetatable, raw_setmetatable = debug.getmetatable, debug.setmetatable
+
+-- What guard() made (weak keys) -> the function it guards: nothing is wrapped twice, and a
+-- resolved config can still be written back with the guarded function's source.
+local guarded = setmetatable({}, { __mode = "k" })
+local export
+
+--- guard(f, limits): f, except that when trusted code calls it, it runs on a fresh sandbox budget
+--- and what it returns is exported (inside a sandbox, f just runs on the budget there).
+guard = function(f, limits)
+  if guarded[f] then return f end
+  local instructions, bytes = limits.instructions, limits.bytes
+  local g = function(...)
+    if core.in_sandbox() then return f(...) end
+    return export(limits, core.sandbox_call(instructions, bytes, f, ...))
+  end
+  guarded[g] = f
+  return g
+end
+
+-- A value leaving the sandbox: tables are copied (so sandboxed code holds no handle on what trusted
+-- code reads; sharing and cycles are kept), functions are guarded; metatables stay (the sandbox's
+-- setmetatable installs guarded ones). Raw accesses only: no sandboxed code runs here.
+local function export_value(v, limits)
+  if type(v) == "function" then return guard(v, limits) end
+  if type(v) ~= "table" then return v end
+  local copies, pending = { [v] = {} }, { v }
+  while #pending > 0 do
+    local t = pending[#pending]
+    pending[#pending] = nil
+    local c = copies[t]
+    for k, x in next, t do
+      if type(x) == "table" then
+        if copies[x] == nil then copies[x] = {}; pending[#pending + 1] = x end
+        x = copies[x]
+      elseif type(x) == "function" then
+        x = guard(x, limits)
+      end
+      rawset(c, k, x)
+    end
+    local mt = raw_getmetatable(t)
+    if mt ~= nil then raw_setmetatable(c, mt) end
+  end
+  return copies[v]
+end
+
+export = function(limits, ...)
+  local n = select("#", ...)
+  if n == 1 then return export_value((...), limits) end
+  local values = table.pack(...)
+  for i = 1, n do values[i] = export_value(values[i], limits) end
+  return table.unpack(values, 1, n)
+end
+
+-- The sandbox's string methods (also what ("").method finds while sandboxed code runs): no dump,
+-- and pattern matching and rep that charge the instruction budget.
+local SANDBOX_STRING = copy(string)
+SANDBOX_STRING.dump = nil
+for _, k in ipairs { "find", "match", "gmatch", "gsub", "rep" } do SANDBOX_STRING[k] = core.bounded[k] end
+core.set_sandbox_string_methods(SANDBOX_STRING)
+
+-- Metatables the sandbox installed -> "protected" (its own metatable had a __metatable) or "open".
+local proxies = setmetatable({}, { __mode = "k" })
+
+-- The sandbox's setmetatable: installs a copy of `mt` whose functions are guarded (so trusted code
+-- that triggers a metamethod runs it on a budget), and refuses __gc (finalizers run at any time).
+-- getmetatable still gives `mt` (or its __metatable); changing `mt` afterwards changes nothing.
+local function sandbox_setmetatable(limits)
+  return function(t, mt)
+    if type(t) ~= "table" then fail("bad argument #1 to 'setmetatable' (table expected, got " .. type(t) .. ")") end
+    if mt ~= nil and type(mt) ~= "table" then fail("bad argument #2 to 'setmetatable' (nil or table expected)") end
+    local current = raw_getmetatable(t)
+    if current ~= nil and (proxies[current] == "protected" or (proxies[current] == nil and rawget(current, "__metatable") ~= nil)) then
+      fail("cannot change a protected metatable")
+    end
+    if mt == nil then return raw_setmetatable(t, nil) end
+    if rawget(mt, "__gc") ~= nil then
+      fail("setmetatable: '__gc' is not allowed in a config (finalizers run at any time, outside the sandbox's limits)")
+    end
+    local installed = {}
+    for k, v in next, mt do rawset(installed, k, type(v) == "function" and guard(v, limits) or v) end
+    local protection = rawget(mt, "__metatable")
+    rawset(installed, "__metatable", protection ~= nil and protection or mt)
+    proxies[installed] = protection ~= nil and "protected" or "open"
+    return raw_setmetatable(t, installed)
+  end
+end
+
+-- The parts of zoo a config may use: pure computation, no files, no process settings. nn.define
+-- takes a copy of the class whose functions are guarded (Swift calls forward later).
+local function pure_zoo(limits)
   local z = {}
   for _, k in ipairs { "tensor", "zeros", "ones", "full", "randn", "rand", "cat", "is_tensor", "no_grad", "version" } do z[k] = zoo[k] end
   z.nn = copy(nn)
+  z.nn.ModuleMethods = copy(Module)  -- the real table is every module's
+  -- The constructor keeps its own copy of the class: the sandbox gets back a table of its own
+  -- (holding its `class`), whose __call is guarded like any metamethod it sets.
+  z.nn.define = function(name, class)
+    local construct = nn.define(name, type(class) == "table" and export_value(class, limits) or class)
+    return sandbox_setmetatable(limits)({ class = class, name = name }, { __call = function(_, ...) return construct(...) end })
+  end
   return z
 end
 
 local SAFE_GLOBALS = {
-  "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber", "tostring", "type",
-  "xpcall", "rawequal", "rawget", "rawlen", "rawset", "setmetatable", "print",
+  "assert", "error", "ipairs", "next", "pairs", "select", "tonumber", "tostring", "type",
+  "rawequal", "rawget", "rawlen", "rawset", "print",
 }
 
 local function file_exists(path)
@@ -243,19 +355,20 @@ local function read_file(path)
   return s
 end
 
-local INSTRUCTION_LIMIT = 50000000
-
---- A fresh sandbox environment: safe base functions, copies of string/table/math/utf8, the pure
+--- A fresh sandbox environment: safe base functions (pcall and xpcall cannot catch a spent
+--- budget), copies of string/table/math/utf8 (bounded pattern matching, rep and move), the pure
 --- zoo, and a `require` that loads only project modules (zoo/NAME.lua, scripts/lib/NAME.lua),
 --- themselves sandboxed.
-local function sandbox()
+local function sandbox(limits)
   local env = {}
   for _, k in ipairs(SAFE_GLOBALS) do env[k] = _G[k] end
+  env.pcall, env.xpcall = core.sandbox_pcall, core.sandbox_xpcall
+  env.setmetatable = sandbox_setmetatable(limits)
   env.getmetatable = function(x) if type(x) == "table" then return getmetatable(x) end return nil end
-  env.string = copy(string)
-  env.string.dump = nil
+  env.string = copy(SANDBOX_STRING)
   env.table, env.math, env.utf8 = copy(table), copy(math), copy(utf8)
-  env.zoo = pure_zoo()
+  env.table.move = core.bounded.move
+  env.zoo = pure_zoo(limits)
   env._G = env
   env._VERSION = _VERSION
   local loaded = {}
@@ -280,17 +393,15 @@ local function sandbox()
   end
   return env
 end
-zoo.sandbox = sandbox
+zoo.sandbox = function() return sandbox(SANDBOX) end
 
---- Runs `source` as a sandboxed chunk named `path`; returns its results.
-local function run_sandboxed(source, path, env)
-  local chunk, err = load(source, "@" .. path, "t", env or sandbox())
+--- Runs `source` as a sandboxed chunk named `path` on the budget `limits` (default SANDBOX);
+--- returns its results, exported.
+local function run_sandboxed(source, path, env, limits)
+  limits = limits or SANDBOX
+  local chunk, err = load(source, "@" .. path, "t", env or sandbox(limits))
   if not chunk then error(err, 0) end
-  core.set_instruction_limit(INSTRUCTION_LIMIT)
-  local results = table.pack(pcall(chunk))
-  core.set_instruction_limit(0)
-  if not results[1] then error(results[2], 0) end
-  return table.unpack(results, 2, results.n)
+  return export(limits, core.sandbox_call(limits.instructions, limits.bytes, chunk))
 end
 
 -- MARK: - Model registry -------------------------------------------------------------------------
@@ -418,7 +529,7 @@ function zoo.load_checkpoint(path)
   local meta = core.checkpoint_metadata(path)
   local source = meta["stackzoo.config_lua"]
   if source then
-    local model = zoo.model((zoo.config(path .. " (config)", {}, source)))
+    local model = zoo.model((zoo.config(path .. " (config)", {}, source)), nil, { text_statistics = false })
     zoo.read_checkpoint(path, model)
     return model, meta
   end
@@ -448,11 +559,36 @@ local function split_path(path)
   return parts
 end
 
+-- Raw (no metamethod runs): configs come from sandboxed code.
 local function is_sequence(t)
   if type(t) ~= "table" then return false end
   local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n == #t and n > 0
+  for _ in next, t do n = n + 1 end
+  return n == rawlen(t) and n > 0
+end
+
+-- Where `t` contains itself: the dotted key of a table that is one of its own ancestors, and
+-- that ancestor's key ("" for `t`); nil when there is no cycle. Each table is walked once.
+local function find_cycle(t)
+  local path, done = { [t] = "" }, {}
+  local function walk(u, prefix)
+    for k, v in next, u do
+      if type(v) == "table" and not done[v] then
+        local key = prefix == "" and tostring(k) or (prefix .. "." .. tostring(k))
+        if path[v] then return key, path[v] end
+        path[v] = key
+        local a, b = walk(v, key)
+        if a then return a, b end
+        path[v], done[v] = nil, true
+      end
+    end
+  end
+  return walk(t, "")
+end
+
+-- "'arch.me' is 'arch' again" / "'me' is the whole config again" (`whole` names the top table).
+local function describe_cycle(key, ancestor, whole)
+  return "'" .. key .. "' is " .. (ancestor == "" and ("the whole " .. (whole or "config")) or ("'" .. ancestor .. "'")) .. " again"
 end
 
 -- Finds the line of `key =` in `source` (the first one, preferring one after `section =`).
@@ -480,14 +616,22 @@ function zoo.resolve_entry(name)
     .. " — looked for a file of that name and for zoo/" .. name .. ".lua", 0)
 end
 
+-- The most values a merge copies: shared sub-tables are copied once per path to them, so a small
+-- config that shares tables level after level would otherwise grow exponentially.
+local MERGE_VALUES = 1000000
+
 -- Deep merge: tables merge key by key (sequences and functions are replaced), the child wins.
--- Every table is copied, so a merged config never aliases its parent's tables.
-local function merge(into, from, origins, origin_of, prefix)
-  for k, v in pairs(from) do
+-- Every table is copied, so a merged config never aliases its parent's tables. Raw accesses (the
+-- tables come from sandboxed code); `from` holds no cycle (load_entry checks); `count` ({n = 0})
+-- counts the values copied.
+local function merge(into, from, origins, origin_of, prefix, count)
+  for k, v in next, from do
     local path = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
+    count.n = count.n + 1
+    if count.n > MERGE_VALUES then error(origin_of(path, k) .. ": the config is too large (more than a million values)", 0) end
     if type(v) == "table" and not is_sequence(v) then
       if type(into[k]) ~= "table" or is_sequence(into[k]) then into[k] = {} end
-      merge(into[k], v, origins, origin_of, path)
+      merge(into[k], v, origins, origin_of, path, count)
     else
       into[k] = v
       origins[path] = origin_of(path, k)
@@ -495,12 +639,35 @@ local function merge(into, from, origins, origin_of, prefix)
   end
 end
 
+-- `extends` is written in a shared file, so it may name only a zoo entry (zoo/NAME.lua) or a file
+-- inside the project, never a path outside it (an absolute one elsewhere, or one going up with ..).
+local function resolve_extends(name, where)
+  local function refuse(why)
+    local shown = name:gsub("%c", function(c) return "\\" .. c:byte() end)
+    error(where .. ": 'extends' must name a zoo entry or a file inside the project; '" .. shown .. "' " .. why, 0)
+  end
+  if name:find("\0", 1, true) then refuse("holds a zero byte") end
+  for part in name:gmatch("[^/]+") do
+    if part == ".." then refuse("goes up with '..'") end
+  end
+  if name:sub(1, 1) == "/" then
+    if name:sub(1, #root + 1) ~= root .. "/" then refuse("is outside the project (" .. root .. ")") end
+    if file_exists(name) then return name end
+  end
+  for _, candidate in ipairs { root .. "/zoo/" .. name .. ".lua", root .. "/" .. name, root .. "/" .. name .. ".lua" } do
+    if name:sub(1, 1) ~= "/" and file_exists(candidate) then return candidate end
+  end
+  local hint = core.closest(name, core.list_entries(root .. "/zoo"))
+  error(where .. ": 'extends': unknown zoo entry '" .. name .. "'" .. (hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
+end
+
 -- Loads one entry file (sandboxed) and its `extends` chain; returns the merged table and origins.
 -- `inline` (optional) is the entry's source text, `name` then only labels it (a checkpoint's config).
 local inline_sources = {}   -- chunk name -> source of entries given as text (checkpoint configs)
 
-local function load_entry(name, seen, inline)
-  local file = inline and name or zoo.resolve_entry(name)
+-- `file` is a resolved entry file (or, with `inline`, only a label); `limits` the sandbox budget
+-- of each file in the chain (default SANDBOX).
+local function load_entry(file, seen, inline, limits)
   -- Messages name files relative to the project when they are inside it.
   local path = file:sub(1, #root + 1) == root .. "/" and file:sub(#root + 2) or file
   if inline then inline_sources[path] = inline end
@@ -510,21 +677,23 @@ local function load_entry(name, seen, inline)
   local source, err = inline, nil
   if not source then source, err = read_file(file) end
   if not source then error(path .. ": " .. tostring(err), 0) end
-  local cfg = run_sandboxed(source, path)
+  local cfg = run_sandboxed(source, path, nil, limits)
   if type(cfg) ~= "table" then error(path .. ": a zoo entry must return a table, got " .. type(cfg), 0) end
+  local cycle, ancestor = find_cycle(cfg)
+  if cycle then error(path .. ": the config contains itself: " .. describe_cycle(cycle, ancestor), 0) end
   local merged, origins = {}, {}
-  if cfg.extends ~= nil then
-    if type(cfg.extends) ~= "string" then
-      error(path .. ":" .. (line_of(source, "extends") or 1) .. ": 'extends' must be an entry name (string)", 0)
-    end
-    merged, origins = load_entry(cfg.extends, seen)
+  local extends = rawget(cfg, "extends")
+  if extends ~= nil then
+    local where = path .. ":" .. (line_of(source, "extends") or 1)
+    if type(extends) ~= "string" then error(where .. ": 'extends' must be an entry name (string)", 0) end
+    merged, origins = load_entry(resolve_extends(extends, where), seen, nil, limits)
   end
   local function origin_of(p, key)
     local parts = split_path(p)
     local line = line_of(source, tostring(key), #parts > 1 and parts[1] or nil)
     return path .. (line and (":" .. line) or "")
   end
-  merge(merged, cfg, origins, origin_of, nil)
+  merge(merged, cfg, origins, origin_of, nil, { n = 0 })
   merged.extends, origins.extends = nil, nil
   return merged, origins, path, source
 end
@@ -535,7 +704,7 @@ local function_source   -- (defined with the serialiser below)
 -- self-contained (no upvalue but _ENV) and its text must read back as a function.
 local function check_slot(f, key, where)
   for i = 1, math.huge do
-    local name = debug.getupvalue(f, i)
+    local name = debug.getupvalue(guarded[f] or f, i)
     if name == nil then break end
     if name ~= "_ENV" then
       error(string.format("%s: '%s' uses '%s', a local variable outside the function; block slots are saved into the run's config.lua as their own text, so write the function inline (%s = function(...) ... end) and make what it needs inside it (e.g. local nn = zoo.nn)",
@@ -582,6 +751,9 @@ local function parse_override(text, ftype, path)
   end
   local ok, value = pcall(run_sandboxed, "return " .. text, "--set " .. path)
   if not ok then error("--set " .. path .. "=" .. text .. ": " .. tostring(value), 0) end
+  local cycle, ancestor = nil, nil
+  if type(value) == "table" then cycle, ancestor = find_cycle(value) end
+  if cycle then error("--set " .. path .. "=" .. text .. ": the value contains itself: " .. describe_cycle(cycle, ancestor, "value"), 0) end
   return value
 end
 
@@ -623,7 +795,7 @@ end
 --- Returns the resolved config, origins (dotted key -> "file:line", "default" or "--set"), and the
 --- entry's path.
 function zoo.config(entry, overrides, source)
-  local cfg, origins, path = load_entry(entry, nil, source)
+  local cfg, origins, path = load_entry(source and entry or zoo.resolve_entry(entry), nil, source)
   if type(cfg.model) ~= "string" then error(path .. ": the entry names no model (model = \"...\")", 0) end
   local model = registry[cfg.model]
   if not model then
@@ -713,7 +885,9 @@ end
 --- zoo.model(cfg [, overrides [, opts]]): builds the model a resolved config names (or an entry
 --- name / config table, which is resolved first). Checks that the model provides its contract.
 --- opts.initialize = false builds the structure only: every weight zero, nothing drawn (for
---- parameter counts and FLOPs; such a model is not for training).
+--- parameter counts and FLOPs; such a model is not for training). A model with
+--- arch.text_standardize takes the text statistics of its config's data unless
+--- opts.text_statistics = false.
 function zoo.model(cfg, overrides, opts)
   if type(cfg) == "string" then cfg = zoo.config(cfg, overrides) end
   if type(cfg) ~= "table" or type(cfg.model) ~= "string" then
@@ -730,6 +904,13 @@ function zoo.model(cfg, overrides, opts)
   local ok, model = pcall(spec.build, cfg)
   core.set_structure_only(previous)
   if not ok then error(position_at_origin(model, cfg, spec.flat), 0) end
+  -- A model that standardises its text takes the statistics of its config's data (the training
+  -- split), when that dataset is there; a checkpoint or the trainer may set them again.
+  local wants_stats = not structure_only and not (type(opts) == "table" and opts.text_statistics == false)
+  if wants_stats and type(model) == "table" and model.text_statistics and model:text_statistics() then
+    local got, mean, std = pcall(zoo.data.text_statistics, cfg.data or {})
+    if got and mean:size(1) == model.text_dim then model:set_text_statistics(mean, std) end
+  end
   if type(model) ~= "table" then fail(spec.origin .. ": build() of '" .. cfg.model .. "' must return a table") end
   if type(model.networks) ~= "table" then fail(spec.origin .. ": model '" .. cfg.model .. "' has no 'networks' table") end
   for name, net in pairs(model.networks) do
@@ -773,11 +954,19 @@ local function format_value(v, depth)
   return "{" .. table.concat(parts, ", ") .. "}"
 end
 
-local function leaves(t, prefix, out)
-  for k, v in pairs(t) do
+-- The config's leaves as {key = "a.b", value = v}; a table that contains itself is a leaf where it
+-- comes back (`ancestors` holds the tables on the way down).
+local function leaves(t, prefix, out, ancestors)
+  ancestors = ancestors or { [t] = true }
+  for k, v in next, t do
     local key = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
-    if type(v) == "table" and not is_sequence(v) and next(v) ~= nil then leaves(v, key, out)
-    else out[#out + 1] = { key = key, value = v } end
+    if type(v) == "table" and not is_sequence(v) and next(v) ~= nil and not ancestors[v] then
+      ancestors[v] = true
+      leaves(v, key, out, ancestors)
+      ancestors[v] = nil
+    else
+      out[#out + 1] = { key = key, value = v }
+    end
   end
   return out
 end
@@ -845,7 +1034,7 @@ end
 
 --- The one-line description of an entry (its `description`, following `extends`).
 function zoo.entry_description(name)
-  local ok, cfg = pcall(load_entry, name)
+  local ok, cfg = pcall(function() return load_entry(zoo.resolve_entry(name), nil, nil, LIST_SANDBOX) end)
   if not ok then return nil, tostring(cfg) end
   return cfg.description or ""
 end
@@ -889,7 +1078,7 @@ zoo.eval = setmetatable({}, { __index = function(_, k) return require("evaluatio
 
 -- The source text of a function defined in a file (for writing resolved configs back as Lua).
 function_source = function(f)
-  local info = debug.getinfo(f, "S")
+  local info = debug.getinfo(guarded[f] or f, "S")
   if not info or info.what ~= "Lua" or info.source:sub(1, 1) ~= "@" then return nil end
   local file = info.source:sub(2)   -- entries inside the project are named relative to it
   local text = inline_sources[file] or read_file(file:sub(1, 1) == "/" and file or (root .. "/" .. file))
@@ -914,7 +1103,8 @@ function_source = function(f)
   return text
 end
 
-local function serialize(v, indent)
+-- `ancestors` holds the tables being written (a table inside itself cannot be written as Lua).
+local function serialize(v, indent, ancestors, key)
   if type(v) == "string" then return string.format("%q", v) end
   if type(v) == "number" or type(v) == "boolean" then
     if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 1e15 then return string.format("%.1f", v) end
@@ -926,19 +1116,24 @@ local function serialize(v, indent)
     return src
   end
   if type(v) ~= "table" then error("cannot write a " .. type(v) .. " into a config", 0) end
+  ancestors = ancestors or {}
+  if ancestors[v] then error("cannot write a table that contains itself ('" .. (key or "?") .. "') into a config", 0) end
+  ancestors[v] = true
   local pad = string.rep("  ", indent + 1)
   local parts = {}
+  local function path(k) return key and (key .. "." .. tostring(k)) or tostring(k) end
   if is_sequence(v) then
-    for _, x in ipairs(v) do parts[#parts + 1] = pad .. serialize(x, indent + 1) end
+    for i = 1, rawlen(v) do parts[#parts + 1] = pad .. serialize(rawget(v, i), indent + 1, ancestors, path(i)) end
   else
     local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
+    for k in next, v do keys[#keys + 1] = k end
     table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
     for _, k in ipairs(keys) do
-      local key = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or ("[" .. serialize(k, indent + 1) .. "]")
-      parts[#parts + 1] = pad .. key .. " = " .. serialize(v[k], indent + 1)
+      local name = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or ("[" .. serialize(k, indent + 1, ancestors, path(k)) .. "]")
+      parts[#parts + 1] = pad .. name .. " = " .. serialize(rawget(v, k), indent + 1, ancestors, path(k))
     end
   end
+  ancestors[v] = nil
   if #parts == 0 then return "{}" end
   return "{\n" .. table.concat(parts, ",\n") .. ",\n" .. string.rep("  ", indent) .. "}"
 end
@@ -1000,6 +1195,9 @@ end
 --- zoo.data.caption_embeddings(data, captions): the embeddings [N, D] of N captions that images
 --- of the dataset have (any split), from the embeddings file its config names; and that file.
 zoo.data.caption_embeddings = core["data.caption_embeddings"]
+--- zoo.data.text_statistics(data): per-dimension mean [D] and std [D] of the caption embeddings
+--- of a data table's split, from its index alone (no image is opened).
+zoo.data.text_statistics = core["data.text_statistics"]
 function zoo.data.check(data, opts)
   if type(data) ~= "table" then fail("bad argument #1 to 'data.check' (the config's data table expected, got " .. type(data) .. ")") end
   return core["data.check"](data, opts)

@@ -79,7 +79,7 @@ final class StackGANv2LuaTests: XCTestCase {
             local m = zoo.model("stackgan-v2/emoji-swap", {"train.batch=2"})
             local up = m.networks.netG.h_net1.upsample1
             assert(up[4]:type() == "LeakyReLU", "the slot's block is in place")
-            local batch = { text = zoo.randn(2, 384) }
+            local batch = { text = zoo.randn(2, 384) * 0.05 }   -- MiniLM-like: unit-norm sentence vectors
             for _, s in ipairs {64, 128} do
               batch["real." .. s] = zoo.rand(2, 3, s, s) * 2 - 1
               batch["wrong." .. s] = zoo.rand(2, 3, s, s) * 2 - 1

@@ -237,6 +237,8 @@ final class BindingsTests: XCTestCase {
             local again = ds:next()
             assert(again.ids[1] == ds:batch(0, 1).ids[1] and again.text:get(1, 1) == ds:batch(0, 1).text:get(1, 1))
             ds:close()
+            local mean, std = ds:text_statistics()
+            assert(mean:size(1) == 16 and std:get(1) > 0)
             local e, file = zoo.data.caption_embeddings(data, {b.captions[1]})
             assert(e:size(1) == 1 and e:size(2) == 16 and file:find("emb_test.npy$"))
             local report, problems = zoo.data.check(data, {image_size = 64, batch = 2})

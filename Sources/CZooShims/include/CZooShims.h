@@ -45,13 +45,41 @@ void zoo_lua_push_function(lua_State *L, int id);
 /// prelude (chunk "=zoo"), or "" when there is none. Never raises.
 void zoo_lua_where(lua_State *L, int level);
 
-/// Why: the limit is enforced by a count hook that raises a Lua error, which must happen in C.
-/// Sets (count > 0) or clears (0) an instruction budget; exceeding it raises an error.
-void zoo_lua_set_instruction_limit(lua_State *L, int count);
+/// A new state with a counting allocator (lua_budget.c) and a panic handler that aborts with the
+/// message. Trusted code may use `trusted_limit` bytes (Lua's plus those charged with
+/// `zoo_lua_charge_external`); a sandbox gets its own, smaller budget (`core.sandbox_call`).
+/// Why this is safe for Swift: the allocator refuses memory only while Lua code runs inside a
+/// protected call, never while a Swift body runs (the trampoline clears the flag around it), so no
+/// `lua_push*` called from Swift can raise; a Swift body that pushed past the limit gets the memory
+/// error raised by the trampoline after it has returned. A refusal from the system itself while
+/// Swift runs still aborts, with a message (nothing else is sound there).
+lua_State *zoo_lua_newstate(size_t trusted_limit);
 
-/// A new state whose allocator aborts instead of returning NULL, so no push from Swift can raise
-/// a memory error, and whose panic handler aborts with the message.
-lua_State *zoo_lua_newstate(void);
+/// lua_close, then frees the budget the allocator used.
+void zoo_lua_close(lua_State *L);
+
+/// Charges `bytes` the host allocated outside Lua (tensors made by sandboxed code) to the budget
+/// in force, or releases them (negative). Returns 0 when charged; 1 when a positive charge would
+/// pass the limit in force (nothing is charged then: the caller should fail instead of
+/// allocating). Never raises.
+int zoo_lua_charge_external(lua_State *L, long long bytes);
+
+typedef struct zoo_lua_memory_info {
+    size_t lua_bytes;          ///< bytes Lua holds now
+    long long external_bytes;  ///< bytes charged with zoo_lua_charge_external
+    size_t limit;              ///< the limit in force (the innermost sandbox's, or trusted_limit)
+    size_t trusted_limit;
+    int sandbox_depth;         ///< 0 while trusted code runs
+} zoo_lua_memory_info;
+
+/// The state's memory counters. Never raises.
+void zoo_lua_memory(lua_State *L, zoo_lua_memory_info *info);
+
+/// Why in C: the sandbox guard must restore budgets after lua_pcall with no Lua code in between,
+/// and its pcall must rethrow a spent budget's error. Sets, in the table on the stack top:
+/// sandbox_call, sandbox_pcall, sandbox_xpcall, in_sandbox, set_sandbox_string_methods, memory, and
+/// `bounded` (find, match, gmatch, gsub, rep, move that charge the sandbox's instruction budget).
+void zoo_lua_open_sandbox(lua_State *L);
 
 /// lua_pcall with a message handler that appends a traceback ("msg\nstack traceback:\n...").
 int zoo_lua_pcall(lua_State *L, int nargs, int nresults);

@@ -174,6 +174,13 @@ enum DataBindings {
             c.push(Variable(try Tensor(shape: [std.count], data: std)))
             return 2
         }),
+        ("data.text_statistics", { c in
+            // (data) -> mean [D], std [D] of the caption embeddings of the data table's split
+            let (mean, std) = try Dataset.textStatistics(try config(c, 1))
+            c.push(Variable(try Tensor(shape: [mean.count], data: mean)))
+            c.push(Variable(try Tensor(shape: [std.count], data: std)))
+            return 2
+        }),
         ("data.check", { c in
             let cfg = try config(c, 1)
             let o = try c.options(2, allowed: ["image_size", "batch", "decode", "text_dim"])

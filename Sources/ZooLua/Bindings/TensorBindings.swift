@@ -102,6 +102,7 @@ enum TensorBindings {
         }),
         ("values", { c in
             let t = try c.tensor(1).value
+            try c.reserve(bytes: t.count * 16)  // a table slot per value
             lua_createtable(c.L, Int32(t.count), 0)
             for i in 0..<t.count {
                 lua_pushnumber(c.L, Double(t[flat: i]))
