@@ -33,7 +33,7 @@ public struct EmbeddingTable: Sendable {
             throw DataProblem(file: path, reason: "embeddings must be [images, captions, dimension], found \(shapeString(t.shape))")
         }
         return EmbeddingTable(file: path, storedType: t.dtype.rawValue.uppercased(), count: t.shape[0], captions: t.shape[1],
-                              dimension: t.shape[2], values: t.floats().scalars)
+                              dimension: t.shape[2], values: try t.floats().scalars)
     }
 
     /// The shape as text: `[3711, 5, 384]`.

@@ -140,7 +140,7 @@ struct LuaCall {
 
     /// A tensor, or a number turned into a constant one-element tensor.
     func tensorOrNumber(_ i: Int32) throws -> Variable {
-        if lua_type(L, i) == LUA_TNUMBER { return Variable(Tensor(shape: [1], repeating: try float(i))) }
+        if lua_type(L, i) == LUA_TNUMBER { return Variable(try Tensor(shape: [1], repeating: try float(i))) }
         guard let v = Userdata.object(L, i, kind: .tensor) as? Variable else { throw typeError(i, "tensor or number") }
         return v
     }
@@ -155,7 +155,7 @@ struct LuaCall {
                 defer { zl_pop(L, 1) }
                 var ok: Int32 = 0
                 let v = lua_tonumberx(L, -1, &ok)
-                guard ok != 0, lua_type(L, -1) == LUA_TNUMBER, v.rounded() == v, v >= 0 else {
+                guard ok != 0, lua_type(L, -1) == LUA_TNUMBER, v.rounded() == v, v >= 0, v < 1e15 else {
                     throw argError(i, "shape entries must be non-negative integers (entry \(k) is \(String(cString: zl_typename(L, -1))))")
                 }
                 out.append(Int(v))
@@ -172,21 +172,6 @@ struct LuaCall {
         }
         if k <= count && !isNoneOrNil(k) && lua_type(L, k) != LUA_TTABLE { throw typeError(k, "number") }
         return out
-    }
-
-    /// Throws unless a tensor of `shape` can be allocated: no overflow, and at most a quarter of
-    /// the machine's memory (a typo such as zeros(1e6, 1e6) must fail, not kill the process).
-    func checkAllocatable(_ shape: [Int], _ i: Int32) throws {
-        var n = 1
-        for d in shape {
-            let (p, overflow) = n.multipliedReportingOverflow(by: max(d, 1))
-            guard !overflow else { throw argError(i, "tensor of shape \(shapeString(shape)) is too large") }
-            n = p
-        }
-        let limit = Int(min(ProcessInfo.processInfo.physicalMemory / 16, UInt64(Int.max / 8)))
-        guard n <= limit else {
-            throw argError(i, "tensor of shape \(shapeString(shape)) (\(n) values) would not fit in memory")
-        }
     }
 
     /// An option table at `i` (nil/none gives an empty one) whose keys must be in `allowed`.

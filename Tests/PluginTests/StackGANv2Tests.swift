@@ -186,7 +186,7 @@ final class StackGANv2CheckpointTests: XCTestCase {
         }
         // The next step is identical from the original and from the restored model.
         var batch = try fixtureBatch()
-        batch["z"] = Tensor.randn([2, 20], generator: &GlobalRandom.generator)
+        batch["z"] = try Tensor.randn([2, 20], generator: &GlobalRandom.generator)
         let la = try a.trainStep(batch), lb = try b.trainStep(batch)
         XCTAssertEqual(la.map(\.1), lb.map(\.1))
     }
@@ -223,11 +223,11 @@ final class StackGANv2CheckpointTests: XCTestCase {
     func testReleasingTrainingStateKeepsSamplingAndRefusesTraining() throws {
         GlobalRandom.seed(3)
         let m = try ModelRegistry.shared.make("stackgan-v2", values: values) as! StackGANv2Model
-        let cond = Tensor.randn([2, 32])
+        let cond = try Tensor.randn([2, 32])
         let before = try m.sample(SampleRequest(n: 2, seed: 5, condition: cond))
         let dBytes = m.netsD.reduce(0) { $0 + $1.parameterCount }
         XCTAssertGreaterThan(dBytes, 0)
-        m.releaseTrainingState()
+        try m.releaseTrainingState()
         XCTAssertEqual(m.netsD.reduce(0) { $0 + $1.parameterCount }, 0, "discriminator weights freed")
         XCTAssertEqual(m.releasedNetworks, ["netsD.0", "netsD.1", "netsD.2"])
         let after = try m.sample(SampleRequest(n: 2, seed: 5, condition: cond))
@@ -241,7 +241,7 @@ final class StackGANv2CheckpointTests: XCTestCase {
     func testSamplesDoNotDependOnCount() throws {
         GlobalRandom.seed(2)
         let m = try ModelRegistry.shared.make("stackgan-v2", values: values)
-        let cond = Tensor.randn([4, 32])
+        let cond = try Tensor.randn([4, 32])
         let four = try m.sample(SampleRequest(n: 4, seed: 7, condition: cond))
         let two = try m.sample(SampleRequest(n: 2, seed: 7, condition: try cond.reshaped([4, 32]).rows(0..<2)))
         // The same noise per image; the GEMMs may round differently for another batch width

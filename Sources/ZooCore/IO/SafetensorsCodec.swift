@@ -141,6 +141,8 @@ extension SafeTensorsFile {
             throw fail("the last \(bufferLength - covered) bytes of the \(bufferLength)-byte data buffer belong to no tensor (tensors end at byte \(covered))")
         }
 
+        // Each tensor's bytes are copied out of the file's.
+        try MemoryGate.check(bytes: Double(bufferLength), for: "decoding \(path)")
         var file = SafeTensorsFile(metadata: metadata)
         for e in sorted {
             let data = Array(bytes[bufferStart + e.begin..<bufferStart + e.end])

@@ -34,7 +34,7 @@ extension Module {
                 if optional || !strict { return nil }
                 throw ZooError.stateDict(message: "missing key '\(key)'\(file.path.map { " in \($0)" } ?? "")")
             }
-            let t = st.floats()
+            let t = try st.floats()
             if t.shape == shape { return t }
             if t.count == 1 && Tensor.elementCount(shape) == 1 { return try t.reshaped(shape) }
             throw ZooError.stateDict(message: "'\(key)' has shape \(shapeString(t.shape)) but the model expects \(shapeString(shape))")

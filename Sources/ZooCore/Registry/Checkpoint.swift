@@ -56,7 +56,7 @@ public enum Checkpoint {
                 guard m.shape == p.shape, v.shape == p.shape else {
                     throw ZooError.stateDict(message: "'\(base)exp_avg' has shape \(shapeString(m.shape)) but the parameter has \(shapeString(p.shape))")
                 }
-                let step = Int(file[base + "step"]?.int64s().first ?? 0)
+                let step = Int(try file[base + "step"]?.int64s().first ?? 0)
                 opt.states[i] = AdamState(step: step, expAvg: m, expAvgSq: v)
             }
         }
