@@ -59,12 +59,20 @@ public func shapeString(_ shape: [Int]) -> String {
 }
 
 /// A byte count the way messages print it: "512 B", "3.2 MB", "9.1 GB", "412 GB", "4.0 TB"
-/// (decimal units; three significant digits at most).
+/// (decimal units).
 public func formatBytes(_ bytes: Double) -> String {
     guard bytes < 1e21 else { return "over 1000 EB" }
-    let units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"]
-    var v = max(bytes, 0), u = 0
+    return bytes < 1000 ? "\(Int(max(bytes, 0))) B" : scaled(bytes, units: [" B", " KB", " MB", " GB", " TB", " PB", " EB"])
+}
+
+/// A count the way messages print it: "950", "12.4K", "3.3M", "412G".
+public func formatCount(_ n: Double) -> String {
+    n < 1000 ? "\(Int(max(n, 0)))" : scaled(n, units: ["", "K", "M", "G", "T", "P", "E"])
+}
+
+/// `v` in the largest of the 1000-fold `units` that keeps it ≥ 1, with at most three significant digits.
+private func scaled(_ v: Double, units: [String]) -> String {
+    var v = v, u = 0
     while v >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
-    if u == 0 { return "\(Int(v)) B" }
-    return v < 100 ? "\((v * 10).rounded() / 10) \(units[u])" : "\(Int(v.rounded())) \(units[u])"
+    return v < 100 ? "\((v * 10).rounded() / 10)\(units[u])" : "\(Int(v.rounded()))\(units[u])"
 }

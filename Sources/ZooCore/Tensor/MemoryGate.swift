@@ -115,7 +115,7 @@ public enum MemoryGate {
     /// The cap's refusal of `bytes` more when `inUse` are live, else nil.
     private static func capRefusal(inUse: Int, adding bytes: Int) -> String? {
         guard let cap, inUse + bytes > cap else { return nil }
-        return "engine memory cap \(formatBytes(Double(cap))) (STACKZOO_MEMORY_CAP), \(formatBytes(Double(inUse))) in use"
+        return "engine memory cap \(formatBytes(Double(cap))), \(formatBytes(Double(inUse))) in use"
     }
 
     /// The system's refusal of `bytes` fresh bytes when `available` can be had, else nil.
