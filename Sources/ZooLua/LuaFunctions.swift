@@ -32,7 +32,21 @@ enum LuaFunctions {
         guard !installed else { return }
         installed = true
         zoo_lua_set_dispatch(dispatch)
+        // Lua does not know how large the tensors it holds are, so dead ones may pile up until
+        // the memory gate refuses a request: collect them first (on the thread running Lua only).
+        MemoryGate.reclaimer = {
+            guard let L = pthread_getspecific(runningStateKey) else { return false }
+            _ = zl_gc_collect(OpaquePointer(L))
+            return true
+        }
     }
+
+    /// The lua_State whose Swift body runs on this thread (nil outside bodies).
+    private static let runningStateKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Runs entry `id`. Returns the result count, -1 with a message to be positioned by the
     /// trampoline, or -2 with an error that already carries its position (a nested script error).
@@ -41,6 +55,9 @@ enum LuaFunctions {
         let entry = entries[Int(id)]
         callCounts[Int(id)] += 1
         let call = LuaCall(L: L, name: entry.name)
+        let outer = pthread_getspecific(runningStateKey)
+        pthread_setspecific(runningStateKey, UnsafeRawPointer(L))
+        defer { pthread_setspecific(runningStateKey, outer) }
         do {
             return try entry.body(call)
         } catch let e as LuaArgumentError {
