@@ -373,7 +373,8 @@ local function register_compiled(name, summary)
       local values = {}
       for key in pairs(flat) do
         local v = cfg
-        for part in key:gmatch("[^%.]+") do v = type(v) == "table" and v[part] or nil end
+        -- (not `type(v) == "table" and v[part] or nil`, which turns a false flag into nil)
+        for part in key:gmatch("[^%.]+") do if type(v) == "table" then v = v[part] else v = nil end end
         if v ~= nil then values[key] = v end
       end
       return zoo._wrap_compiled(core.build_model(name, values))

@@ -71,6 +71,16 @@ final class StackGANv2LuaTests: XCTestCase {
         XCTAssertEqual((cfg["arch"] as! [String: Any])["conditional"] as? Bool, false)
     }
 
+    func testFalseFlagsReachTheCompiledModel() throws {
+        // arch.conditional = false (emoji-uncond) must build an unconditional model, and be stored so.
+        let r = try lua().run("""
+            local zoo = require 'zoo'
+            local m = zoo.model("stackgan-v2/emoji-uncond", {"arch.gf=8", "arch.df=4", "arch.branches=1"})
+            return m.text_dim == nil, #m.network_names
+            """)
+        XCTAssertEqual(r.first as? Bool, true)
+    }
+
     func testBlockSwapTrainsAndSamples() throws {
         let lua = try lua()
         let r = try lua.run("""
