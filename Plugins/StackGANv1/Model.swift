@@ -304,6 +304,10 @@ public final class StackGANv1Model: ZooModel {
         guard let text = request.condition, text.shape == [request.n, config.textDim] else {
             throw ZooError.invalidArgument(op: "stackgan-v1", message: "sampling needs text embeddings [\(request.n), \(config.textDim)]\(request.condition.map { ", got \(shapeString($0.shape))" } ?? "")")
         }
+        var plan = config.stage1Plan
+        if config.stage == 2 { plan.add(config.stage2Plan) }
+        try plan.checkSampling(request.n, keptPerImage: config.zDim + 2 * config.conditionDim + 3 * 64 * 64
+                               + (config.stage == 2 ? 3 * 256 * 256 : 0))
         var gen = RandomGenerator(seed: request.seed)
         var zs: [Float] = [], e1s: [Float] = [], es: [Float] = []
         for _ in 0..<request.n {

@@ -194,6 +194,8 @@ public final class StackGANv2Model: ZooModel {
                 throw ZooError.invalidArgument(op: "stackgan-v2", message: "sampling needs text embeddings [\(request.n), \(config.textDim)]\(request.condition.map { ", got \(shapeString($0.shape))" } ?? "")")
             }
         }
+        try config.generatorPlan.checkSampling(request.n, keptPerImage: config.zDim + config.embeddingDim
+                                                   + config.imageSizes.reduce(0) { $0 + 3 * $1 * $1 })
         var gen = RandomGenerator(seed: request.seed)
         var zs: [Float] = [], es: [Float] = []
         for _ in 0..<request.n {

@@ -87,9 +87,9 @@ final class MemoryGateTests: XCTestCase {
                       refused?.2 ?? "")
         held.removeLast()
         XCTAssertNoThrow(try Tensor(zeros: [7_500_000]), "freed bytes count no more")
-        XCTAssertEqual(MemoryGate.parseByteCount("8G"), 8 << 30)
-        XCTAssertEqual(MemoryGate.parseByteCount("512mb"), 512 << 20)
-        XCTAssertEqual(MemoryGate.parseByteCount("1.5K"), 1536)
+        XCTAssertEqual(MemoryGate.parseByteCount("8G"), 8_000_000_000)
+        XCTAssertEqual(MemoryGate.parseByteCount("512mb"), 512_000_000)
+        XCTAssertEqual(MemoryGate.parseByteCount("1.5K"), 1500)
         XCTAssertNil(MemoryGate.parseByteCount("lots"))
     }
 

@@ -23,7 +23,8 @@ import Synchronization
 /// `check` before they are made, under the same rules.
 public enum MemoryGate {
     /// The most bytes the engine may hold live at once (tensors and scratch), nil for no cap.
-    /// Starts from STACKZOO_MEMORY_CAP ("8G", "512M", "1.5G" or a byte count; binary units).
+    /// Starts from STACKZOO_MEMORY_CAP ("8G", "512M", "1.5G" or a byte count; decimal units, as
+    /// refusals print them).
     nonisolated(unsafe) public static var cap: Int? = ProcessInfo.processInfo.environment["STACKZOO_MEMORY_CAP"]
         .flatMap(parseByteCount)
 
@@ -200,10 +201,10 @@ public enum MemoryGate {
     }
     #endif
 
-    /// "8G", "512M", "64K", "1.5G" (binary units) or a plain byte count; nil when malformed.
+    /// "8G", "512M", "64K", "1.5G" (decimal units: 8G is 8·10⁹ bytes) or a plain byte count; nil when malformed.
     public static func parseByteCount(_ text: String) -> Int? {
         let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
+        let units: [Character: Double] = ["K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12]
         var digits = Substring(t)
         var scale = 1.0
         if let u = t.last.flatMap({ units[$0] }) { scale = u; digits = t.dropLast() }

@@ -78,6 +78,12 @@ enum RunBindings {
         ("interrupted", { c in c.push(interruptSignals > 0); return 1 }),
         ("is_tty", { c in c.push(isatty(STDOUT_FILENO) != 0); return 1 }),
         ("monotonic", { c in c.push(Double(DispatchTime.now().uptimeNanoseconds) * 1e-9); return 1 }),
+        ("check_memory", { c in
+            // check_memory(bytes, what): the memory gate's refusal of `bytes` for `what`, up front.
+            let bytes = try c.number(1), what = try c.string(2)
+            try MemoryGate.check(bytes: bytes, for: what)
+            return 0
+        }),
         ("peak_rss_mb", { c in
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
