@@ -1,4 +1,4 @@
-// stackzoo end to end on requests too large for memory: one clear error,
+// stackzoo end to end on requests too large for memory and on damaged checkpoints: one clear error,
 // exit 1, never a crash. Runs under a 4 GB engine cap, so nothing large is made whatever the machine.
 import Foundation
 import XCTest
@@ -67,5 +67,20 @@ final class CLIRobustnessTests: XCTestCase {
                         ["out of memory: requested ", " for 100000000 sampled images (engine memory cap 4.0 GB"])
         let (s, err) = try stackzoo(["sample", ckpt, "--n", "4", "--out", dir + "/x.png"])
         XCTAssertEqual(s, 0, err)
+    }
+
+    func testDamagedCheckpointsAreRefusedNamingTheFile() throws {
+        let dir = try temporaryFolder(self)
+        let ckpt = try tinyCheckpoint(in: dir)
+        let (s0, out0, _) = try runStackzoo(["describe", ckpt])
+        XCTAssertEqual(s0, 0)
+        XCTAssertTrue(out0.contains("checksum: verified"), out0)
+        // One bit of one weight flipped, well inside the data section.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: ckpt))
+        bytes[bytes.count - 1000] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: ckpt))
+        try assertFails(["sample", ckpt, "--out", dir + "/x.png"], [ckpt + ": checksum mismatch (tensor data damaged)"])
+        try assertFails(["describe", ckpt], [ckpt + ": checksum mismatch (tensor data damaged)"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.png"))
     }
 }

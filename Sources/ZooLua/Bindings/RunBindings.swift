@@ -112,7 +112,7 @@ enum RunBindings {
             let name = metadata["stackzoo.model"] ?? "unknown"
             metadata.removeValue(forKey: "stackzoo.model")
             let values = (Userdata.object(c.L, 5, kind: .model) as? ModelHandle)?.values ?? [:]
-            try Checkpoint.make(held, modelName: name, config: values, metadata: metadata).write(path: path)
+            try Checkpoint.make(held, modelName: name, config: values, metadata: metadata, path: path).write(path: path)
             return 0
         }),
         ("read_checkpoint", { c in
