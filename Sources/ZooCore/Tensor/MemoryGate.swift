@@ -77,13 +77,14 @@ public enum MemoryGate {
     }
 
     /// Throws `ZooError.outOfMemory` for `op` unless `bytes` more could be allocated now under every
-    /// limit above (allocates nothing; for up-front checks of sizes computed from a config or a file).
+    /// limit above (allocates nothing; for up-front checks of sizes computed from a config or a
+    /// file). As for allocations, MemAvailable is read only for `systemCheckEvery` bytes or more.
     public static func check(bytes: Double, for op: @autoclosure () -> String) throws {
         func refusal() -> String? {
             guard bytes < Double(Int.max) else { return "more than any machine can address" }
             let n = Int(max(bytes, 0))
             return MemoryBudget.current?.refusal(adding: n) ?? capRefusal(inUse: liveBytes, adding: n)
-                ?? systemRefusal(n, available: systemAvailableBytes())
+                ?? (n < systemCheckEvery ? nil : systemRefusal(n, available: systemAvailableBytes()))
         }
         guard var limit = refusal() else { return }
         if reclaim() {
@@ -267,8 +268,7 @@ public final class MemoryBudget: Sendable {
 
     /// The refusal of `bytes` more, or nil when they fit.
     func refusal(adding bytes: Int) -> String? {
-        let after = charged + bytes
-        return after <= limit ? nil : "\(name) \(formatBytes(Double(limit))), \(formatBytes(Double(charged))) in use"
+        charged + bytes <= limit ? nil : refusal(inUse: charged)
     }
 
     /// Charges `bytes`; returns the refusal (and charges nothing) when they do not fit.
@@ -276,7 +276,11 @@ public final class MemoryBudget: Sendable {
         let after = held.wrappingAdd(bytes, ordering: .relaxed).newValue
         guard after > limit else { return nil }
         held.subtract(bytes, ordering: .relaxed)
-        return "\(name) \(formatBytes(Double(limit))), \(formatBytes(Double(after - bytes))) in use"
+        return refusal(inUse: after - bytes)
+    }
+
+    private func refusal(inUse: Int) -> String {
+        "\(name) \(formatBytes(Double(limit))), \(formatBytes(Double(inUse))) in use"
     }
 
     func uncharge(_ bytes: Int) { held.subtract(bytes, ordering: .relaxed) }
