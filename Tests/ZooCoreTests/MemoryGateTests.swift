@@ -44,11 +44,12 @@ final class MemoryGateTests: XCTestCase {
     func testRequestsBeyondTheSystemsMemoryAreRefusedBeforeAllocating() throws {
         pretend(available: 2_000_000_000)   // less 0.86 GB of headroom: 1.14 GB may be had
         let a = Variable(try Tensor(zeros: [100_000, 1])), b = Variable(try Tensor(zeros: [1, 100_000]))
-        let live = MemoryGate.liveBytes
+        let live = MemoryGate.liveBytes, peak = BufferCache.bytesPeakLive
         let r = refusal { try a.matmul(b) }
         XCTAssertEqual(ZooError.outOfMemory(op: r!.0, requested: r!.1, limit: r!.2).description,
                        "out of memory: requested 40.0 GB for matmul [100000, 1] x [1, 100000] (available 1.1 GB)")
         XCTAssertEqual(MemoryGate.liveBytes, live, "nothing was allocated or left charged")
+        XCTAssertEqual(BufferCache.bytesPeakLive, peak, "a refused request does not raise the buffer cache's bound")
         // 100 MB fits.
         XCTAssertNoThrow(try Tensor(zeros: [25_000_000]))
     }

@@ -94,10 +94,11 @@ enum BufferCache {
                 sizes[p] = size
                 return p
             }
+            // The high-water mark rises when the fresh buffer is adopted: a refused request must not raise it.
             liveBytes += request
-            peakLiveBytes = max(peakLiveBytes, liveBytes)
+            let peak = max(peakLiveBytes, liveBytes)
             var drop = 0
-            while liveBytes + cachedBytes > peakLiveBytes + slack(peakLiveBytes), drop < order.count {
+            while liveBytes + cachedBytes > peak + slack(peak), drop < order.count {
                 let (s, p) = order[drop]
                 drop += 1
                 cachedBytes -= s
@@ -114,7 +115,10 @@ enum BufferCache {
     static func adopt(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) {
         let request = roundedSize(bytes)
         guard request >= minBytes else { return }
-        lock.withLock { sizes[pointer] = request }
+        lock.withLock {
+            sizes[pointer] = request
+            peakLiveBytes = max(peakLiveBytes, liveBytes)
+        }
     }
 
     /// Undoes the miss `reuse(bytes)` recorded, whose allocation was refused.
