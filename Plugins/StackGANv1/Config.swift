@@ -73,6 +73,9 @@ public struct StackGANv1Config {
         guard dfDim >= 1, zDim >= 1, conditionDim >= 1, textDim >= 1, rNum >= 0 else {
             throw bad("arch sizes must be positive (df \(dfDim), z \(zDim), condition \(conditionDim), text \(textDim), residual \(rNum))")
         }
+        try checkSizeRanges([("arch.gf", gfDim, 4096), ("arch.df", dfDim, 4096), ("arch.z", zDim, 65536),
+                             ("arch.condition", conditionDim, 65536), ("arch.text", textDim, 1 << 20), ("arch.residual", rNum, 64)],
+                            model: "stackgan-v1")
         guard lrDecayEpochs >= 0 else { throw bad("train.lr_decay_epochs must be ≥ 0 (0: never), got \(lrDecayEpochs)") }
         guard lrG > 0, lrD > 0 else { throw bad("train.lr_g and train.lr_d must be positive, got \(lrG) and \(lrD)") }
         if stage == 1 && !stage1Checkpoint.isEmpty {

@@ -12,7 +12,7 @@ public final class DGetLogits: Module {
     let flavour: StackGANv1Flavour
     let hasSigmoid: Bool
 
-    init(ndf: Int, nef: Int, textDim: Int, conditional: Bool, flavour: StackGANv1Flavour) {
+    init(ndf: Int, nef: Int, textDim: Int, conditional: Bool, flavour: StackGANv1Flavour) throws {
         self.conditional = conditional
         self.flavour = flavour
         hasSigmoid = flavour == .pytorch
@@ -20,14 +20,14 @@ public final class DGetLogits: Module {
         let out = Sequential()
         if conditional {
             if flavour == .tensorflow {
-                register(module: Sequential(Linear(textDim, nef, bias: true), LeakyReLU(0.2)), named: "text_fc")
-                out.add(conv1x1(8 * ndf + nef, 8 * ndf))
+                register(module: Sequential(try Linear(textDim, nef, bias: true), LeakyReLU(0.2)), named: "text_fc")
+                out.add(try conv1x1(8 * ndf + nef, 8 * ndf))
             } else {
-                out.add(conv3x3(8 * ndf + nef, 8 * ndf))
+                out.add(try conv3x3(8 * ndf + nef, 8 * ndf))
             }
-            out.add(BatchNorm2d(8 * ndf)).add(LeakyReLU(0.2))
+            out.add(try BatchNorm2d(8 * ndf)).add(LeakyReLU(0.2))
         }
-        out.add(logitConv(8 * ndf, bias: flavour == .pytorch))
+        out.add(try logitConv(8 * ndf, bias: flavour == .pytorch))
         if hasSigmoid { out.add(Sigmoid()) }
         register(module: out, named: "outlogits")
     }
@@ -59,16 +59,16 @@ public final class V1Discriminator: Module {
     public let flavour: StackGANv1Flavour
     public var size: Int { stage == 1 ? 64 : 256 }
 
-    public init(_ cfg: StackGANv1Config) {
+    public init(_ cfg: StackGANv1Config) throws {
         stage = cfg.stage
         flavour = cfg.flavour
         super.init()
         let d = cfg.dfDim
-        let enc = Sequential(conv4x4s2(3, d), LeakyReLU(0.2))
+        let enc = Sequential(try conv4x4s2(3, d), LeakyReLU(0.2))
         let downs = stage == 1 ? 3 : 5
         var ch = d
         for i in 0..<downs {
-            enc.add(conv4x4s2(ch, 2 * ch)).add(BatchNorm2d(2 * ch))
+            enc.add(try conv4x4s2(ch, 2 * ch)).add(try BatchNorm2d(2 * ch))
             // TF Stage-I: no activation after the last two down convs (SPEC §2.2).
             if !(flavour == .tensorflow && stage == 1 && i >= 1) { enc.add(LeakyReLU(0.2)) }
             ch *= 2
@@ -76,15 +76,15 @@ public final class V1Discriminator: Module {
         if stage == 2 {
             // Channel reduction at 4×4: 32·DF → 16·DF → 8·DF (PyTorch 3×3, TF 1×1).
             let conv = flavour == .pytorch ? conv3x3 : conv1x1
-            enc.add(conv(32 * d, 16 * d)).add(BatchNorm2d(16 * d)).add(LeakyReLU(0.2))
-            enc.add(conv(16 * d, 8 * d)).add(BatchNorm2d(8 * d))
+            enc.add(try conv(32 * d, 16 * d)).add(try BatchNorm2d(16 * d)).add(LeakyReLU(0.2))
+            enc.add(try conv(16 * d, 8 * d)).add(try BatchNorm2d(8 * d))
             if flavour == .pytorch { enc.add(LeakyReLU(0.2)) }
         }
-        if flavour == .tensorflow { enc.add(BottleneckBlock(8 * d, mid: 2 * d, leaky: true)) }
+        if flavour == .tensorflow { enc.add(try BottleneckBlock(8 * d, mid: 2 * d, leaky: true)) }
         register(module: enc, named: "encode_img")
-        register(module: DGetLogits(ndf: d, nef: cfg.conditionDim, textDim: cfg.textDim, conditional: true, flavour: flavour), named: "get_cond_logits")
+        register(module: try DGetLogits(ndf: d, nef: cfg.conditionDim, textDim: cfg.textDim, conditional: true, flavour: flavour), named: "get_cond_logits")
         if stage == 2 && flavour == .pytorch {
-            register(module: DGetLogits(ndf: d, nef: cfg.conditionDim, textDim: cfg.textDim, conditional: false, flavour: flavour), named: "get_uncond_logits")
+            register(module: try DGetLogits(ndf: d, nef: cfg.conditionDim, textDim: cfg.textDim, conditional: false, flavour: flavour), named: "get_uncond_logits")
         }
     }
 

@@ -9,11 +9,11 @@ final class CANet: Module {
     let cDim: Int
     let flavour: StackGANv1Flavour
 
-    init(textDim: Int, cDim: Int, flavour: StackGANv1Flavour) {
+    init(textDim: Int, cDim: Int, flavour: StackGANv1Flavour) throws {
         self.cDim = cDim
         self.flavour = flavour
         super.init()
-        register(module: Linear(textDim, 2 * cDim, bias: true), named: "fc")
+        register(module: try Linear(textDim, 2 * cDim, bias: true), named: "fc")
         register(module: flavour == .pytorch ? ReLU() as Module : LeakyReLU(0.2), named: "relu")
     }
 
@@ -24,7 +24,7 @@ final class CANet: Module {
         let h = try child("relu")!(child("fc")!(text))
         let parts = try h.split(sizes: [cDim, cDim], axis: 1)
         let mu = parts[0]
-        let logvar = flavour == .pytorch ? parts[1] : parts[1] * 2
+        let logvar = flavour == .pytorch ? parts[1] : try parts[1] * 2
         guard eps.shape == mu.shape else {
             throw ZooError.shape(op: "CA_NET", message: "noise \(shapeString(eps.shape)) does not match μ \(shapeString(mu.shape))")
         }
@@ -54,28 +54,28 @@ public final class Stage1G: Module {
     public let config: StackGANv1Config
     let ngf: Int
 
-    public init(_ cfg: StackGANv1Config) {
+    public init(_ cfg: StackGANv1Config) throws {
         config = cfg
         ngf = 8 * cfg.gfDim
         super.init()
         let gf = cfg.gfDim, inDim = cfg.zDim + cfg.conditionDim
-        register(module: CANet(textDim: cfg.textDim, cDim: cfg.conditionDim, flavour: cfg.flavour), named: "ca_net")
+        register(module: try CANet(textDim: cfg.textDim, cDim: cfg.conditionDim, flavour: cfg.flavour), named: "ca_net")
         switch cfg.flavour {
         case .pytorch:
-            register(module: Sequential(Linear(inDim, ngf * 16, bias: false), BatchNorm1d(ngf * 16), ReLU()), named: "fc")
-            register(module: upBlock(ngf, ngf / 2), named: "upsample1")
-            register(module: upBlock(ngf / 2, ngf / 4), named: "upsample2")
-            register(module: upBlock(ngf / 4, ngf / 8), named: "upsample3")
-            register(module: upBlock(ngf / 8, ngf / 16), named: "upsample4")
-            register(module: Sequential(conv3x3(ngf / 16, 3), Tanh()), named: "img")
+            register(module: Sequential(try Linear(inDim, ngf * 16, bias: false), try BatchNorm1d(ngf * 16), ReLU()), named: "fc")
+            register(module: try upBlock(ngf, ngf / 2), named: "upsample1")
+            register(module: try upBlock(ngf / 2, ngf / 4), named: "upsample2")
+            register(module: try upBlock(ngf / 4, ngf / 8), named: "upsample3")
+            register(module: try upBlock(ngf / 8, ngf / 16), named: "upsample4")
+            register(module: Sequential(try conv3x3(ngf / 16, 3), Tanh()), named: "img")
         case .tensorflow:
-            register(module: Sequential(Linear(inDim, ngf * 16, bias: true), BatchNorm1d(ngf * 16)), named: "fc")
-            register(module: BottleneckBlock(8 * gf, mid: 2 * gf, leaky: false), named: "residual1")
-            register(module: Sequential(Upsample(scaleFactor: 2), conv3x3(8 * gf, 4 * gf), BatchNorm2d(4 * gf)), named: "upsample1")
-            register(module: BottleneckBlock(4 * gf, mid: gf, leaky: false), named: "residual2")
-            register(module: upBlock(4 * gf, 2 * gf), named: "upsample2")
-            register(module: upBlock(2 * gf, gf), named: "upsample3")
-            register(module: Sequential(Upsample(scaleFactor: 2), conv3x3(gf, 3), Tanh()), named: "img")
+            register(module: Sequential(try Linear(inDim, ngf * 16, bias: true), try BatchNorm1d(ngf * 16)), named: "fc")
+            register(module: try BottleneckBlock(8 * gf, mid: 2 * gf, leaky: false), named: "residual1")
+            register(module: Sequential(Upsample(scaleFactor: 2), try conv3x3(8 * gf, 4 * gf), try BatchNorm2d(4 * gf)), named: "upsample1")
+            register(module: try BottleneckBlock(4 * gf, mid: gf, leaky: false), named: "residual2")
+            register(module: try upBlock(4 * gf, 2 * gf), named: "upsample2")
+            register(module: try upBlock(2 * gf, gf), named: "upsample3")
+            register(module: Sequential(Upsample(scaleFactor: 2), try conv3x3(gf, 3), Tanh()), named: "img")
         }
     }
 
@@ -106,25 +106,25 @@ public final class Stage1G: Module {
 public final class Stage2G: Module {
     public let config: StackGANv1Config
 
-    public init(_ cfg: StackGANv1Config) {
+    public init(_ cfg: StackGANv1Config) throws {
         config = cfg
         super.init()
         let gf = cfg.gfDim
-        let stage1 = register(module: Stage1G(cfg), named: "STAGE1_G")
+        let stage1 = register(module: try Stage1G(cfg), named: "STAGE1_G")
         stage1.requiresGrad(false)
-        register(module: CANet(textDim: cfg.textDim, cDim: cfg.conditionDim, flavour: cfg.flavour), named: "ca_net")
-        register(module: Sequential(conv3x3(3, gf), ReLU(),
-                                    conv4x4s2(gf, 2 * gf), BatchNorm2d(2 * gf), ReLU(),
-                                    conv4x4s2(2 * gf, 4 * gf), BatchNorm2d(4 * gf), ReLU()), named: "encoder")
-        register(module: Sequential(conv3x3(cfg.conditionDim + 4 * gf, 4 * gf), BatchNorm2d(4 * gf), ReLU()), named: "hr_joint")
+        register(module: try CANet(textDim: cfg.textDim, cDim: cfg.conditionDim, flavour: cfg.flavour), named: "ca_net")
+        register(module: Sequential(try conv3x3(3, gf), ReLU(),
+                                    try conv4x4s2(gf, 2 * gf), try BatchNorm2d(2 * gf), ReLU(),
+                                    try conv4x4s2(2 * gf, 4 * gf), try BatchNorm2d(4 * gf), ReLU()), named: "encoder")
+        register(module: Sequential(try conv3x3(cfg.conditionDim + 4 * gf, 4 * gf), try BatchNorm2d(4 * gf), ReLU()), named: "hr_joint")
         let res = Sequential()
-        for _ in 0..<cfg.rNum { res.add(ResBlock(4 * gf)) }
+        for _ in 0..<cfg.rNum { res.add(try ResBlock(4 * gf)) }
         register(module: res, named: "residual")
-        register(module: upBlock(4 * gf, 2 * gf), named: "upsample1")
-        register(module: upBlock(2 * gf, gf), named: "upsample2")
-        register(module: upBlock(gf, gf / 2), named: "upsample3")
-        register(module: upBlock(gf / 2, gf / 4), named: "upsample4")
-        register(module: Sequential(conv3x3(gf / 4, 3), Tanh()), named: "img")
+        register(module: try upBlock(4 * gf, 2 * gf), named: "upsample1")
+        register(module: try upBlock(2 * gf, gf), named: "upsample2")
+        register(module: try upBlock(gf, gf / 2), named: "upsample3")
+        register(module: try upBlock(gf / 2, gf / 4), named: "upsample4")
+        register(module: Sequential(try conv3x3(gf / 4, 3), Tanh()), named: "img")
     }
 
     public override var typeName: String { "STAGE2_G" }

@@ -23,17 +23,17 @@ public final class StackGANv1Model: ZooModel {
         config = cfg
         // Official order: G (with its Stage-I) built and initialised, the Stage-I loaded, then D.
         if cfg.stage == 1 {
-            netG = Stage1G(cfg)
+            netG = try Stage1G(cfg)
         } else {
-            netG = Stage2G(cfg)
+            netG = try Stage2G(cfg)
         }
-        if cfg.initialize { initializeV1(netG, flavour: cfg.flavour, generator: &generator) }
-        netD = V1Discriminator(cfg)
-        if cfg.initialize { initializeV1(netD, flavour: cfg.flavour, generator: &generator) }
+        if cfg.initialize { try initializeV1(netG, flavour: cfg.flavour, generator: &generator) }
+        netD = try V1Discriminator(cfg)
+        if cfg.initialize { try initializeV1(netD, flavour: cfg.flavour, generator: &generator) }
         let betas = (cfg.beta1, cfg.beta2)
         optG = Adam((netG as? Stage2G)?.trainableParameters() ?? netG.parameters(), lr: cfg.lrG, betas: betas)
         optD = Adam(netD.parameters(), lr: cfg.lrD, betas: betas)
-        textStandardizer = cfg.textStandardize ? TextStandardizer(dimension: cfg.textDim) : nil
+        textStandardizer = cfg.textStandardize ? try TextStandardizer(dimension: cfg.textDim) : nil
         if cfg.stage == 2 && !cfg.stage1Checkpoint.isEmpty {
             if FileManager.default.fileExists(atPath: cfg.stage1Checkpoint) {
                 try loadStage1(from: cfg.stage1Checkpoint)
@@ -137,7 +137,7 @@ public final class StackGANv1Model: ZooModel {
     // MARK: - Training
 
     /// Hooks for parity checks: called after each backward, before the optimiser step.
-    public var afterBackward: ((_ network: String, _ module: Module) -> Void)?
+    public var afterBackward: ((_ network: String, _ module: Module) throws -> Void)?
 
     /// BCE on the discriminator's output: PyTorch on sigmoid probabilities (nn.BCELoss, logs
     /// clamped at −100, as the official D applies the sigmoid); TensorFlow on the logits.
@@ -149,19 +149,19 @@ public final class StackGANv1Model: ZooModel {
     }
 
     /// CA noise: standard normal (PyTorch) or truncated at ±2 (TensorFlow).
-    func caNoise(_ batch: Int, generator: inout RandomGenerator) -> Tensor {
+    func caNoise(_ batch: Int, generator: inout RandomGenerator) throws -> Tensor {
         config.flavour == .pytorch
-            ? Tensor.randn([batch, config.conditionDim], generator: &generator)
-            : Tensor.truncatedNormal([batch, config.conditionDim], generator: &generator)
+            ? try Tensor.randn([batch, config.conditionDim], generator: &generator)
+            : try Tensor.truncatedNormal([batch, config.conditionDim], generator: &generator)
     }
 
     /// Noise of one step: `z`, `eps` (and `eps_stage1` for Stage-II) from the batch when given
     /// (reproducing a reference run), otherwise drawn from the global generator in the order
     /// PyTorch consumes them: z, the Stage-I CA's ε, the Stage-II CA's ε.
-    func noise(_ batch: [String: Tensor], batchSize b: Int) -> (z: Tensor, eps: Tensor, epsStage1: Tensor?) {
-        let z = batch["z"] ?? Tensor.randn([b, config.zDim])
-        let e1 = config.stage == 2 ? (batch["eps_stage1"] ?? caNoise(b, generator: &GlobalRandom.generator)) : nil
-        let e = batch["eps"] ?? caNoise(b, generator: &GlobalRandom.generator)
+    func noise(_ batch: [String: Tensor], batchSize b: Int) throws -> (z: Tensor, eps: Tensor, epsStage1: Tensor?) {
+        let z = try batch["z"] ?? Tensor.randn([b, config.zDim])
+        let e1 = config.stage == 2 ? try (batch["eps_stage1"] ?? caNoise(b, generator: &GlobalRandom.generator)) : nil
+        let e = try batch["eps"] ?? caNoise(b, generator: &GlobalRandom.generator)
         return (z, e, e1)
     }
 
@@ -236,10 +236,10 @@ public final class StackGANv1Model: ZooModel {
         case "D":
             let f = try netD(try need("image"))
             let cond = try netD.condHead(f, condition: try need("condition"))
-            var out = [("features", f.value), ("cond_logit", cond.value), ("cond_prob", cond.sigmoid().value)]
+            var out = [("features", f.value), ("cond_logit", cond.value), ("cond_prob", try cond.sigmoid().value)]
             if let u = netD.uncondHead {
                 let l = try u(f, condition: nil)
-                out += [("uncond_logit", l.value), ("uncond_prob", l.sigmoid().value)]
+                out += [("uncond_logit", l.value), ("uncond_prob", try l.sigmoid().value)]
             }
             return out
         default:
@@ -275,7 +275,7 @@ public final class StackGANv1Model: ZooModel {
         guard wrong != nil || b >= 2 else {
             throw ZooError.invalidArgument(op: "stackgan-v1", message: "training needs at least 2 images per batch (the wrong pairs shift the batch by one), got \(b)")
         }
-        let n = noise(batch, batchSize: b)
+        let n = try noise(batch, batchSize: b)
         setTrainingModes()
         clock.begin()
         let g = try generate(text: text, z: Variable(n.z), eps: Variable(n.eps), epsStage1: n.epsStage1.map { Variable($0) })
@@ -285,8 +285,8 @@ public final class StackGANv1Model: ZooModel {
         netD.zeroGrad()
         let (errD, dParts) = try discriminatorLoss(real: real, wrong: wrong, fake: g.image.detach(), condition: c)
         try errD.backward()
-        afterBackward?("D0", netD)
-        optD.step()
+        try afterBackward?("D0", netD)
+        try optD.step()
         clock.end("d_steps")
 
         // G step through the updated D (its parameters need no gradients here).
@@ -299,8 +299,8 @@ public final class StackGANv1Model: ZooModel {
         let kl = try Loss.kl(mu: g.mu, logvar: g.logvar)
         let errG = try adv + kl * config.klCoeff
         try errG.backward()
-        afterBackward?("G", netG)
-        optG.step()
+        try afterBackward?("G", netG)
+        try optG.step()
         clock.end("g_step")
         return [("errD", errD.value.item), ("errG", errG.value.item)] + dParts
             + [("g_adv", adv.value.item), ("g_kl", kl.value.item)]
@@ -317,12 +317,16 @@ public final class StackGANv1Model: ZooModel {
         guard let text = request.condition, text.shape == [request.n, config.textDim] else {
             throw ZooError.invalidArgument(op: "stackgan-v1", message: "sampling needs text embeddings [\(request.n), \(config.textDim)]\(request.condition.map { ", got \(shapeString($0.shape))" } ?? "")")
         }
+        var plan = config.stage1Plan
+        if config.stage == 2 { plan.add(config.stage2Plan) }
+        try plan.checkSampling(request.n, keptPerImage: config.zDim + 2 * config.conditionDim + 3 * 64 * 64
+                               + (config.stage == 2 ? 3 * 256 * 256 : 0))
         var gen = RandomGenerator(seed: request.seed)
         var zs: [Float] = [], e1s: [Float] = [], es: [Float] = []
         for _ in 0..<request.n {
-            zs += Tensor.randn([config.zDim], generator: &gen).scalars
-            if config.stage == 2 { e1s += caNoise(1, generator: &gen).scalars }
-            es += caNoise(1, generator: &gen).scalars
+            zs += try Tensor.randn([config.zDim], generator: &gen).scalars
+            if config.stage == 2 { e1s += try caNoise(1, generator: &gen).scalars }
+            es += try caNoise(1, generator: &gen).scalars
         }
         let z = try request.noise ?? Tensor(shape: [request.n, config.zDim], data: zs)
         let eps = try Tensor(shape: [request.n, config.conditionDim], data: es)

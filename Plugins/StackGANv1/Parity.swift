@@ -93,10 +93,10 @@ enum StackGANv1Parity {
                 let ref = "step0.grad.\(network).\(name)"
                 guard io[ref] != nil, let refTensor = try? io.tensor(ref) else {
                     // Every trainable parameter has a reference gradient; a missing one is a naming error.
-                    checks.append(ParityCheck(ref + " (no reference)", Tensor(zeros: [1]), Tensor(zeros: [2]), tolerance: tolerance))
+                    checks.append(ParityCheck(ref + " (no reference)", try Tensor(zeros: [1]), try Tensor(zeros: [2]), tolerance: tolerance))
                     continue
                 }
-                checks.append(ParityCheck(ref, p.grad ?? Tensor(zeros: p.shape), refTensor, tolerance: tolerance, scale: .referenceMax))
+                checks.append(ParityCheck(ref, try p.grad ?? Tensor(zeros: p.shape), refTensor, tolerance: tolerance, scale: .referenceMax))
             }
         }
         for step in 0...1 {

@@ -7,6 +7,7 @@ public enum StackGANv1Plugin: ModelPlugin {
 
     public static func register(into registry: ModelRegistry) {
         registry.register(name: name, summary: summary, schema: StackGANv1Config.schema) { cfg in
+            try StackGANv1Config.checkMemory(cfg)
             // Initialisation draws from its own generator, seeded from the global one.
             var initGenerator = RandomGenerator(seed: GlobalRandom.generator.next())
             return try StackGANv1Model(try StackGANv1Config(cfg), generator: &initGenerator)

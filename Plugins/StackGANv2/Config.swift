@@ -45,6 +45,9 @@ public struct StackGANv2Config {
         guard dfDim >= 1, zDim >= 1, embeddingDim >= 1, textDim >= 1, rNum >= 0 else {
             throw bad("arch sizes must be positive (df \(dfDim), z \(zDim), condition \(embeddingDim), text \(textDim), residual \(rNum))")
         }
+        try checkSizeRanges([("arch.gf", gfDim, 4096), ("arch.df", dfDim, 4096), ("arch.z", zDim, 65536),
+                             ("arch.condition", embeddingDim, 65536), ("arch.text", textDim, 1 << 20), ("arch.residual", rNum, 64)],
+                            model: "stackgan-v2")
         guard emaDecay >= 0, emaDecay <= 1 else { throw bad("train.ema_decay must be in [0, 1], got \(emaDecay)") }
     }
 }

@@ -13,31 +13,31 @@ public final class V2Discriminator: Module {
         conditional = cfg.conditional
         super.init()
         let d = cfg.dfDim
-        let down = { (i: Int, o: Int) throws -> Module in try slot(cfg.slots.downBlock, [i, o], "down_block") { downBlock(i, o) } }
+        let down = { (i: Int, o: Int) throws -> Module in try slot(cfg.slots.downBlock, [i, o], "down_block") { try downBlock(i, o) } }
         // img_code_s16 keys: 0 conv; 2 conv, 3 BN; 5 conv, 6 BN; 8 conv, 9 BN (LReLUs between).
-        let enc = Sequential(conv4x4s2(3, d), LeakyReLU(0.2))
+        let enc = Sequential(try conv4x4s2(3, d), LeakyReLU(0.2))
         for (i, o) in [(d, 2 * d), (2 * d, 4 * d), (4 * d, 8 * d)] {
             if let b = cfg.slots.downBlock {
-                enc.add(try slot(b, [i, o], "down_block") { downBlock(i, o) })
+                enc.add(try slot(b, [i, o], "down_block") { try downBlock(i, o) })
             } else {
-                enc.add(conv4x4s2(i, o)).add(BatchNorm2d(o)).add(LeakyReLU(0.2))
+                enc.add(try conv4x4s2(i, o)).add(try BatchNorm2d(o)).add(LeakyReLU(0.2))
             }
         }
         register(module: enc, named: "img_code_s16")
         let stages: [(String, Module)]
         switch size {
         case 64: stages = []
-        case 128: stages = [("img_code_s32", try down(8 * d, 16 * d)), ("img_code_s32_1", conv3LeakyBlock(16 * d, 8 * d))]
+        case 128: stages = [("img_code_s32", try down(8 * d, 16 * d)), ("img_code_s32_1", try conv3LeakyBlock(16 * d, 8 * d))]
         case 256:
             stages = [("img_code_s32", try down(8 * d, 16 * d)), ("img_code_s64", try down(16 * d, 32 * d)),
-                      ("img_code_s64_1", conv3LeakyBlock(32 * d, 16 * d)), ("img_code_s64_2", conv3LeakyBlock(16 * d, 8 * d))]
+                      ("img_code_s64_1", try conv3LeakyBlock(32 * d, 16 * d)), ("img_code_s64_2", try conv3LeakyBlock(16 * d, 8 * d))]
         default: throw ZooError.invalidArgument(op: "stackgan-v2", message: "no discriminator for size \(size)")
         }
         for (n, m) in stages { register(module: m, named: n); trunk.append(n) }
-        let head = { () throws -> Module in Sequential(try slot(cfg.slots.logitHead, [8 * d], "logit_head") { logitConv(8 * d) }, Sigmoid()) }
+        let head = { () throws -> Module in Sequential(try slot(cfg.slots.logitHead, [8 * d], "logit_head") { try logitConv(8 * d) }, Sigmoid()) }
         register(module: try head(), named: "logits")
         if conditional {
-            register(module: conv3LeakyBlock(8 * d + cfg.embeddingDim, 8 * d), named: "jointConv")
+            register(module: try conv3LeakyBlock(8 * d + cfg.embeddingDim, 8 * d), named: "jointConv")
             register(module: try head(), named: "uncond_logits")
         }
     }

@@ -4,10 +4,10 @@ import ZooCore
 /// Conditioning augmentation: FC(text → 4·ef, bias) → GLU → [μ | logvar]; c = μ + exp(logvar/2)·ε.
 final class CANet: Module {
     let efDim: Int
-    init(textDim: Int, efDim: Int) {
+    init(textDim: Int, efDim: Int) throws {
         self.efDim = efDim
         super.init()
-        register(module: Linear(textDim, 4 * efDim, bias: true), named: "fc")
+        register(module: try Linear(textDim, 4 * efDim, bias: true), named: "fc")
         register(module: GLU(), named: "relu")   // the official attribute name (it is a GLU)
     }
 
@@ -32,10 +32,10 @@ final class InitStageG: Module {
     init(ngf: Int, inDim: Int, slots: BlockSlots) throws {
         self.ngf = ngf
         super.init()
-        register(module: Sequential(Linear(inDim, ngf * 4 * 4 * 2, bias: false), BatchNorm1d(ngf * 4 * 4 * 2), GLU()), named: "fc")
+        register(module: Sequential(try Linear(inDim, ngf * 4 * 4 * 2, bias: false), try BatchNorm1d(ngf * 4 * 4 * 2), GLU()), named: "fc")
         var c = ngf
         for i in 1...4 {
-            register(module: try slot(slots.upBlock, [c, c / 2], "up_block") { upBlock(c, c / 2) }, named: "upsample\(i)")
+            register(module: try slot(slots.upBlock, [c, c / 2], "up_block") { try upBlock(c, c / 2) }, named: "upsample\(i)")
             c /= 2
         }
     }
@@ -54,11 +54,11 @@ final class InitStageG: Module {
 final class NextStageG: Module {
     init(ngf: Int, efDim: Int, residual: Int, slots: BlockSlots) throws {
         super.init()
-        register(module: try slot(slots.joinBlock, [ngf + efDim, ngf], "join_block") { joinBlock(ngf + efDim, ngf) }, named: "jointConv")
+        register(module: try slot(slots.joinBlock, [ngf + efDim, ngf], "join_block") { try joinBlock(ngf + efDim, ngf) }, named: "jointConv")
         let res = Sequential()
-        for _ in 0..<residual { res.add(try slot(slots.resBlock, [ngf], "res_block") { ResBlock(ngf) }) }
+        for _ in 0..<residual { res.add(try slot(slots.resBlock, [ngf], "res_block") { try ResBlock(ngf) }) }
         register(module: res, named: "residual")
-        register(module: try slot(slots.upBlock, [ngf, ngf / 2], "up_block") { upBlock(ngf, ngf / 2) }, named: "upsample")
+        register(module: try slot(slots.upBlock, [ngf, ngf / 2], "up_block") { try upBlock(ngf, ngf / 2) }, named: "upsample")
     }
 
     override var typeName: String { "NEXT_STAGE_G" }
@@ -73,9 +73,9 @@ final class NextStageG: Module {
 
 /// img: conv3×3(ngf → 3) → tanh.
 final class GetImageG: Module {
-    init(ngf: Int) {
+    init(ngf: Int) throws {
         super.init()
-        register(module: Sequential(conv3x3(ngf, 3), Tanh()), named: "img")
+        register(module: Sequential(try conv3x3(ngf, 3), Tanh()), named: "img")
     }
     override var typeName: String { "GET_IMAGE_G" }
     override func forward(_ x: Variable) throws -> Variable { try child("img")!(x) }
@@ -88,17 +88,17 @@ public final class GNet: Module {
     public init(_ cfg: StackGANv2Config) throws {
         config = cfg
         super.init()
-        if cfg.conditional { register(module: CANet(textDim: cfg.textDim, efDim: cfg.embeddingDim), named: "ca_net") }
+        if cfg.conditional { register(module: try CANet(textDim: cfg.textDim, efDim: cfg.embeddingDim), named: "ca_net") }
         let gf = cfg.gfDim
         register(module: try InitStageG(ngf: gf * 16, inDim: cfg.zDim + (cfg.conditional ? cfg.embeddingDim : 0), slots: cfg.slots), named: "h_net1")
-        register(module: GetImageG(ngf: gf), named: "img_net1")
+        register(module: try GetImageG(ngf: gf), named: "img_net1")
         if cfg.branchNum > 1 {
             register(module: try NextStageG(ngf: gf, efDim: cfg.efDim, residual: cfg.rNum, slots: cfg.slots), named: "h_net2")
-            register(module: GetImageG(ngf: gf / 2), named: "img_net2")
+            register(module: try GetImageG(ngf: gf / 2), named: "img_net2")
         }
         if cfg.branchNum > 2 {
             register(module: try NextStageG(ngf: gf / 2, efDim: cfg.efDim, residual: cfg.rNum, slots: cfg.slots), named: "h_net3")
-            register(module: GetImageG(ngf: gf / 4), named: "img_net3")
+            register(module: try GetImageG(ngf: gf / 4), named: "img_net3")
         }
     }
 

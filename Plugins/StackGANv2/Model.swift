@@ -23,7 +23,7 @@ public final class StackGANv2Model: ZooModel {
         optG = Adam(netG.parameters(), lr: cfg.lrG, betas: betas)
         optsD = netsD.map { Adam($0.parameters(), lr: cfg.lrD, betas: betas) }
         averageG = netG.parameters().map(\.value)
-        textStandardizer = cfg.conditional && cfg.textStandardize ? TextStandardizer(dimension: cfg.textDim) : nil
+        textStandardizer = cfg.conditional && cfg.textStandardize ? try TextStandardizer(dimension: cfg.textDim) : nil
     }
 
     public let textStandardizer: TextStandardizer?
@@ -72,10 +72,10 @@ public final class StackGANv2Model: ZooModel {
 
     /// Noise for one step: `z` and `eps` from the batch when given (reproducing a reference run),
     /// otherwise drawn from the global generator (z first, then ε).
-    func noise(_ batch: [String: Tensor], batchSize: Int) -> (Tensor, Tensor?) {
-        let z = batch["z"] ?? Tensor.randn([batchSize, config.zDim])
+    func noise(_ batch: [String: Tensor], batchSize: Int) throws -> (Tensor, Tensor?) {
+        let z = try batch["z"] ?? Tensor.randn([batchSize, config.zDim])
         guard config.conditional else { return (z, nil) }
-        return (z, batch["eps"] ?? Tensor.randn([batchSize, config.embeddingDim]))
+        return (z, try batch["eps"] ?? Tensor.randn([batchSize, config.embeddingDim]))
     }
 
     /// Inputs per branch: `real.<s>` (and `wrong.<s>` when conditional) [B, 3, s, s], `text` [B, T].
@@ -96,14 +96,14 @@ public final class StackGANv2Model: ZooModel {
     private var clock = PhaseClock()
 
     /// Hooks for parity checks: called after each backward, before the optimiser step.
-    public var afterBackward: ((_ network: String, _ module: Module) -> Void)?
+    public var afterBackward: ((_ network: String, _ module: Module) throws -> Void)?
 
     /// One iteration (SPEC §5.9): G forward once; each D_i updated on detached fakes with its own
     /// Adam; then G updated once through the updated Ds (μ not detached); then the EMA.
     public func trainStep(_ batch: [String: Tensor]) throws -> [(String, Float)] {
         try checkCanTrain("train")
         let (reals, wrongs, text) = try inputs(batch)
-        let (z, eps) = noise(batch, batchSize: reals[0].shape[0])
+        let (z, eps) = try noise(batch, batchSize: reals[0].shape[0])
         netG.train()
         for d in netsD { d.train() }
         clock.begin()
@@ -115,8 +115,8 @@ public final class StackGANv2Model: ZooModel {
             d.zeroGrad()
             let err = try discriminatorLoss(d, real: reals[i], wrong: wrongs?[i], fake: g.images[i].detach(), mu: muD)
             try err.backward()
-            afterBackward?("D\(i)", d)
-            opt.step()
+            try afterBackward?("D\(i)", d)
+            try opt.step()
             losses.append(("errD.\(i)", err.value.item))
         }
         clock.end("d_steps")
@@ -152,9 +152,9 @@ public final class StackGANv2Model: ZooModel {
             try add(kl)
         }
         try total!.backward()
-        afterBackward?("G", netG)
-        optG.step()
-        updateAverage()
+        try afterBackward?("G", netG)
+        try optG.step()
+        try updateAverage()
         clock.end("g_step")
         losses.insert(("errG", total!.value.item), at: netsD.count)
         return losses
@@ -162,14 +162,14 @@ public final class StackGANv2Model: ZooModel {
 
     /// avg ← decay·avg + (1 − decay)·θ; with `emaWarmup`, decay = min(ema, (1 + t)/(10 + t)) where t
     /// counts the G updates so far (the G optimiser's step, restored with checkpoints).
-    func updateAverage() {
+    func updateAverage() throws {
         var decay = config.emaDecay
         if config.emaWarmup, let t = optG.states.first??.step {
             decay = min(decay, Float(1 + t) / Float(10 + t))
         }
         let rate = 1 - decay
         for (i, p) in netG.parameters().enumerated() {
-            averageG[i].withUnsafeMutableBufferPointer { avg in
+            try averageG[i].withUnsafeMutableBufferPointer { avg in
                 p.value.withUnsafeBufferPointer { w in
                     for j in 0..<avg.count { avg[j] = avg[j] * decay + w[j] * rate }
                 }
@@ -202,11 +202,13 @@ public final class StackGANv2Model: ZooModel {
                 throw ZooError.invalidArgument(op: "stackgan-v2", message: "sampling needs text embeddings [\(request.n), \(config.textDim)]\(request.condition.map { ", got \(shapeString($0.shape))" } ?? "")")
             }
         }
+        try config.generatorPlan.checkSampling(request.n, keptPerImage: config.zDim + config.embeddingDim
+                                                   + config.imageSizes.reduce(0) { $0 + 3 * $1 * $1 })
         var gen = RandomGenerator(seed: request.seed)
         var zs: [Float] = [], es: [Float] = []
         for _ in 0..<request.n {
-            zs += Tensor.randn([config.zDim], generator: &gen).scalars
-            if config.conditional { es += Tensor.randn([config.embeddingDim], generator: &gen).scalars }
+            zs += try Tensor.randn([config.zDim], generator: &gen).scalars
+            if config.conditional { es += try Tensor.randn([config.embeddingDim], generator: &gen).scalars }
         }
         let z = try request.noise ?? Tensor(shape: [request.n, config.zDim], data: zs)
         let eps = config.conditional ? try request.conditionNoise ?? Tensor(shape: [request.n, config.embeddingDim], data: es) : nil
@@ -243,7 +245,7 @@ public final class StackGANv2Model: ZooModel {
         if network == "G" {
             // The CA noise ε is optional: without it, it is drawn from the global generator.
             let z = try need("z")
-            let eps = config.conditional ? Variable(inputs["eps"] ?? Tensor.randn([z.shape[0], config.embeddingDim])) : nil
+            let eps = config.conditional ? Variable(try inputs["eps"] ?? Tensor.randn([z.shape[0], config.embeddingDim])) : nil
             let g = try netG(z: z, text: config.conditional ? Variable(try modelText(try need("text").value)) : nil, eps: eps)
             var out = zip(config.imageSizes, g.images).map { ("img\($0.0)", $0.1.value) }
             for (n, v) in [("mu", g.mu), ("logvar", g.logvar), ("c_code", g.cCode)] { if let v { out.append((n, v.value)) } }
@@ -252,8 +254,8 @@ public final class StackGANv2Model: ZooModel {
         if network.hasPrefix("D"), let k = Int(network.dropFirst()), netsD.indices.contains(k) {
             let o = try netsD[k](try need("image"), condition: config.conditional ? try need("condition") : nil)
             var out: [(String, Tensor)] = []
-            if let c = o.cond { out += [("cond_logit", c.value), ("cond_prob", c.sigmoid().value)] }
-            return out + [("uncond_logit", o.uncond.value), ("uncond_prob", o.uncond.sigmoid().value)]
+            if let c = o.cond { out += [("cond_logit", c.value), ("cond_prob", try c.sigmoid().value)] }
+            return out + [("uncond_logit", o.uncond.value), ("uncond_prob", try o.uncond.sigmoid().value)]
         }
         throw ZooError.invalidArgument(op: "stackgan-v2", message: "no network '\(network)' (G, D0…D\(netsD.count - 1))")
     }

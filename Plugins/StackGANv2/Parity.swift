@@ -78,7 +78,7 @@ enum StackGANv2Parity {
                         for (h, logit) in heads {
                             let base = "\(mode).D\(k).\(pass).\(h)"
                             checks.append(ParityCheck(base + "_logit", logit.value, try io.tensor(base + "_logit"), tolerance: forwardTolerance))
-                            checks.append(ParityCheck(base + "_prob", logit.sigmoid().value, try io.tensor(base + "_prob"), tolerance: forwardTolerance))
+                            checks.append(ParityCheck(base + "_prob", try logit.sigmoid().value, try io.tensor(base + "_prob"), tolerance: forwardTolerance))
                         }
                         if mode == "train" && pass == "fake" {
                             for (key, b) in d.namedBuffers() {
@@ -106,7 +106,7 @@ enum StackGANv2Parity {
             for (name, p) in module.namedParameters() where p.requiresGrad {
                 let ref = "step0.grad.\(network).\(name)"
                 guard io[ref] != nil, let refTensor = try? io.tensor(ref) else { continue }
-                checks.append(ParityCheck(ref, p.grad ?? Tensor(zeros: p.shape), refTensor, tolerance: tolerance, scale: .referenceMax))
+                checks.append(ParityCheck(ref, try p.grad ?? Tensor(zeros: p.shape), refTensor, tolerance: tolerance, scale: .referenceMax))
             }
         }
         for step in 0...1 {

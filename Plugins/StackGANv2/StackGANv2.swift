@@ -7,6 +7,7 @@ public enum StackGANv2Plugin: ModelPlugin {
 
     public static func register(into registry: ModelRegistry) {
         registry.register(name: name, summary: summary, schema: StackGANv2Config.schema) { cfg in
+            try StackGANv2Config.checkMemory(cfg)
             // Initialisation draws from its own generator, seeded from the global one.
             var initGenerator = RandomGenerator(seed: GlobalRandom.generator.next())
             return try StackGANv2Model(try StackGANv2Config(cfg), generator: &initGenerator)

@@ -9,6 +9,8 @@ static inline int zl_pcall(lua_State *L, int nargs, int nresults, int msgh) {
     return lua_pcallk(L, nargs, nresults, msgh, 0, NULL);
 }
 static inline void zl_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
+/* lua_gc is variadic, which Swift cannot call. */
+static inline int zl_gc_collect(lua_State *L) { return lua_gc(L, LUA_GCCOLLECT); }
 static inline void zl_newtable(lua_State *L) { lua_createtable(L, 0, 0); }
 static inline const char *zl_tostring(lua_State *L, int i) { return lua_tolstring(L, i, NULL); }
 static inline int zl_upvalueindex(int i) { return lua_upvalueindex(i); }

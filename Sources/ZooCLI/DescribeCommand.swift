@@ -35,7 +35,8 @@ struct DescribeCommand: ParsableCommand {
 enum WeightsSummary {
     static func describe(path: String) throws -> String {
         let file = try SafeTensorsFile.read(path: path)
-        var lines = ["file: \(path)", "tensors: \(file.names.count)"]
+        var lines = ["file: \(path)", "tensors: \(file.names.count)",
+                     "checksum: " + (file.metadata[SafeTensorsFile.checksumKey] == nil ? "none (older or converted file)" : "verified")]
         for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) {
             let shown = v.count > 200 ? String(v.prefix(200)) + "… (\(v.count) characters)" : v
             lines.append("metadata \(k): \(shown)")

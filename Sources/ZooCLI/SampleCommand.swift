@@ -63,13 +63,9 @@ struct SampleCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
-    /// The most images one call generates.
-    static let maxImages = 4096
-
     func run() throws {
         try engine.apply()
         guard n >= 1, nrow >= 1, seed >= 0, caption >= 0 else { throw ValidationError("--n and --nrow must be at least 1, --seed and --caption at least 0") }
-        guard n <= Self.maxImages else { throw ValidationError("--n \(n): at most \(Self.maxImages) images per call (one grid holds them all in memory)") }
         // A folder (existing, or written with a trailing slash) gets OUT/samples.png and its branch grids.
         var out = out
         var isFolder: ObjCBool = false

@@ -26,7 +26,17 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for GEMM and the engine's kernels (default: STACKZOO_THREADS or all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("memory-cap"),
+            help: "Most memory the engine may hold at once, e.g. 8G or 512M (default: STACKZOO_MEMORY_CAP, else what the system has).")
+    var memoryCap: String?
+
     func apply() throws {
+        if let memoryCap {
+            guard let bytes = MemoryGate.parseByteCount(memoryCap) else {
+                throw ValidationError("--memory-cap must be a size such as 8G, 512M or a byte count (got '\(memoryCap)')")
+            }
+            MemoryGate.cap = bytes
+        }
         if let threads {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
             Threads.set(threads)

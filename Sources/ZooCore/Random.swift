@@ -113,24 +113,24 @@ public enum GlobalRandom {
 
 extension Tensor {
     /// Standard-normal tensor (scaled by `std`, shifted by `mean`).
-    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, generator: inout RandomGenerator) -> Tensor {
-        var t = Tensor(uninitialized: shape)
-        t.withUnsafeMutableBufferPointer { generator.fillNormal($0, mean: mean, std: std) }
+    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, generator: inout RandomGenerator) throws -> Tensor {
+        let t = try attributingMemory(to: "randn \(shapeString(shape))") { try Tensor(uninitialized: shape) }
+        generator.fillNormal(UnsafeMutableBufferPointer(start: t.ptr, count: t.count), mean: mean, std: std)
         return t
     }
 
-    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1) -> Tensor {
-        randn(shape, mean: mean, std: std, generator: &GlobalRandom.generator)
+    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1) throws -> Tensor {
+        try randn(shape, mean: mean, std: std, generator: &GlobalRandom.generator)
     }
 
     /// Uniform tensor in [low, high).
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, generator: inout RandomGenerator) -> Tensor {
-        var t = Tensor(uninitialized: shape)
-        t.withUnsafeMutableBufferPointer { generator.fillUniform($0, low: low, high: high) }
+    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, generator: inout RandomGenerator) throws -> Tensor {
+        let t = try attributingMemory(to: "rand \(shapeString(shape))") { try Tensor(uninitialized: shape) }
+        generator.fillUniform(UnsafeMutableBufferPointer(start: t.ptr, count: t.count), low: low, high: high)
         return t
     }
 
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1) -> Tensor {
-        uniform(shape, low: low, high: high, generator: &GlobalRandom.generator)
+    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1) throws -> Tensor {
+        try uniform(shape, low: low, high: high, generator: &GlobalRandom.generator)
     }
 }

@@ -276,17 +276,17 @@ final class BatchMaker: @unchecked Sendable {
         let epoch = step / batchesPerEpoch, index = step % batchesPerEpoch
         let order = order(epoch)
         let b = options.batchSize, n = samples.count, top = sizes.last!
-        var real = sizes.map { Tensor(zeros: [b, 3, $0, $0]) }               // [B, 3, s, s] per size
-        var wrong = withWrong ? sizes.map { Tensor(zeros: [b, 3, $0, $0]) } : []
+        var real = try sizes.map { try Tensor(zeros: [b, 3, $0, $0]) }               // [B, 3, s, s] per size
+        var wrong = withWrong ? try sizes.map { try Tensor(zeros: [b, 3, $0, $0]) } : []
         let d = embeddings?.dimension ?? 0
-        var text = withText && embeddings != nil ? Tensor(zeros: [b, d]) : nil  // [B, D]
+        var text = withText && embeddings != nil ? try Tensor(zeros: [b, d]) : nil  // [B, D]
         var batch = Batch(epoch: epoch, index: index, tensors: [:], ids: [], indices: [], classIds: [], captions: [],
                           captionIndices: [], wrongIndices: [])
 
-        func write(_ pyramid: [Image], into tensors: inout [Tensor], slot: Int) {
+        func write(_ pyramid: [Image], into tensors: inout [Tensor], slot: Int) throws {
             for (k, img) in pyramid.enumerated() {
                 let s = sizes[k]
-                tensors[k].withUnsafeMutableBufferPointer { writeNormalized(img, into: $0.baseAddress! + slot * 3 * s * s) }
+                try tensors[k].withUnsafeMutableBufferPointer { writeNormalized(img, into: $0.baseAddress! + slot * 3 * s * s) }
             }
         }
 
@@ -300,7 +300,7 @@ final class BatchMaker: @unchecked Sendable {
             var picked: [Int] = []
             if let e = embeddings, withText {
                 picked = pickCaptions(average, of: e.captions, &rng)
-                text!.withUnsafeMutableBufferPointer { e.write(row: sample.row, picked: picked, into: $0.baseAddress! + slot * d) }
+                try text!.withUnsafeMutableBufferPointer { e.write(row: sample.row, picked: picked, into: $0.baseAddress! + slot * d) }
             }
             var w = -1
             if withWrong {
@@ -308,12 +308,12 @@ final class BatchMaker: @unchecked Sendable {
                 if samples[w].classId == sample.classId { w = rng.nextInt(below: n) }
             }
             let r = Preprocess.draws(image, size: top, augment: options.augment, &rng)
-            write(try Preprocess.pyramid(image, cropX: r.x, cropY: r.y, flip: r.flip, sizes: sizes), into: &real, slot: slot)
+            try write(Preprocess.pyramid(image, cropX: r.x, cropY: r.y, flip: r.flip, sizes: sizes), into: &real, slot: slot)
             if withWrong {
                 let (wi, wimage) = try resolve(w)
                 w = wi
                 let q = Preprocess.draws(wimage, size: top, augment: options.augment, &rng)
-                write(try Preprocess.pyramid(wimage, cropX: q.x, cropY: q.y, flip: q.flip, sizes: sizes), into: &wrong, slot: slot)
+                try write(Preprocess.pyramid(wimage, cropX: q.x, cropY: q.y, flip: q.flip, sizes: sizes), into: &wrong, slot: slot)
                 batch.wrongIndices.append(w)
             }
             batch.ids.append(sample.id)

@@ -32,7 +32,7 @@ public struct EmbeddingTable: Sendable {
         guard t.shape.count == 3, t.shape[1] >= 1, t.shape[2] >= 1 else {
             throw DataProblem(file: path, reason: "embeddings must be [images, captions, dimension], found \(shapeString(t.shape))")
         }
-        let values = t.floats().scalars
+        let values = try t.floats().scalars
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             let per = t.shape[1] * t.shape[2]
             throw DataProblem(file: path, reason: "embeddings hold a non-finite value (\(values[bad])) at image row \(bad / per), caption \(bad % per / t.shape[2])")

@@ -51,9 +51,9 @@ public func cropImageTensor(_ tensor: Tensor, top: Int, left: Int, height: Int, 
     var outShape = tensor.shape
     outShape[tensor.rank - 2] = height
     outShape[tensor.rank - 1] = width
-    var out = Tensor(zeros: outShape)
-    tensor.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
+    var out = try Tensor(zeros: outShape)
+    try tensor.withUnsafeBufferPointer { src in
+        try out.withUnsafeMutableBufferPointer { dst in
             for p in 0..<planes {
                 for row in 0..<height {
                     let s = p * h * w + (top + row) * w + left, d = (p * height + row) * width
@@ -73,8 +73,8 @@ public func flipImageTensorHorizontally(_ tensor: Tensor) throws -> Tensor {
     let w = tensor.shape[tensor.rank - 1]
     guard w > 0 else { return tensor }
     var out = tensor
-    tensor.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
+    try tensor.withUnsafeBufferPointer { src in
+        try out.withUnsafeMutableBufferPointer { dst in
             for row in 0..<(tensor.count / w) {
                 let base = row * w
                 for x in 0..<w { dst[base + x] = src[base + w - 1 - x] }

@@ -20,11 +20,11 @@ public func normalizedValue(level u: UInt8) -> Float { Float(u) / 127.5 - 1 }
 extension Image {
     /// The image as a `[3, H, W]` tensor in [-1, 1] (`x = u/127.5 − 1`); gray is replicated and
     /// alpha dropped first (see `rgb()`).
-    public func normalizedTensor() -> Tensor /* [3, H, W] */ {
+    public func normalizedTensor() throws -> Tensor /* [3, H, W] */ {
         let rgb = self.rgb()
         let plane = width * height
-        var t = Tensor(zeros: [3, height, width])
-        t.withUnsafeMutableBufferPointer { dst in
+        var t = try Tensor(zeros: [3, height, width])
+        try t.withUnsafeMutableBufferPointer { dst in
             rgb.pixels.withUnsafeBufferPointer { src in
                 for i in 0..<plane {
                     for c in 0..<3 { dst[c * plane + i] = normalizedValue(level: src[i * 3 + c]) }
@@ -45,9 +45,9 @@ extension Image {
     }
 
     /// The pixels as a `[H, W, C]` tensor of the byte values 0...255 (the layout fixtures use).
-    public func rawTensor() -> Tensor /* [H, W, C] */ {
-        var t = Tensor(zeros: [height, width, channels])
-        t.withUnsafeMutableBufferPointer { dst in
+    public func rawTensor() throws -> Tensor /* [H, W, C] */ {
+        var t = try Tensor(zeros: [height, width, channels])
+        try t.withUnsafeMutableBufferPointer { dst in
             pixels.withUnsafeBufferPointer { src in
                 for i in 0..<min(dst.count, src.count) { dst[i] = Float(src[i]) }
             }
@@ -81,13 +81,13 @@ public func imageBatchTensor(_ images: [Image]) throws -> Tensor /* [B, 3, H, W]
         throw ZooError.invalidArgument(op: "imageBatchTensor", message: "no images")
     }
     let h = first.height, w = first.width, size = 3 * h * w
-    var batch = Tensor(zeros: [images.count, 3, h, w])
+    var batch = try Tensor(zeros: [images.count, 3, h, w])
     try batch.withUnsafeMutableBufferPointer { dst in
         for (b, image) in images.enumerated() {
             guard image.width == w, image.height == h else {
                 throw ZooError.shape(op: "imageBatchTensor", message: "image \(b) is \(image.width)x\(image.height), image 0 is \(w)x\(h)")
             }
-            image.normalizedTensor().withUnsafeBufferPointer { src in
+            try image.normalizedTensor().withUnsafeBufferPointer { src in
                 for i in 0..<size { dst[b * size + i] = src[i] }
             }
         }

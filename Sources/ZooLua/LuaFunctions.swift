@@ -32,7 +32,21 @@ enum LuaFunctions {
         guard !installed else { return }
         installed = true
         zoo_lua_set_dispatch(dispatch)
+        // Lua does not know how large the tensors it holds are, so dead ones may pile up until
+        // the memory gate refuses a request: collect them first (on the thread running Lua only).
+        MemoryGate.reclaimer = {
+            guard let L = pthread_getspecific(runningStateKey) else { return false }
+            _ = zl_gc_collect(OpaquePointer(L))
+            return true
+        }
     }
+
+    /// The lua_State whose Swift body runs on this thread (nil outside bodies).
+    private static let runningStateKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Runs entry `id`. Returns the result count, -1 with a message to be positioned by the
     /// trampoline, or -2 with an error that already carries its position (a nested script error).
@@ -41,6 +55,9 @@ enum LuaFunctions {
         let entry = entries[Int(id)]
         callCounts[Int(id)] += 1
         let call = LuaCall(L: L, name: entry.name)
+        let outer = pthread_getspecific(runningStateKey)
+        pthread_setspecific(runningStateKey, UnsafeRawPointer(L))
+        defer { pthread_setspecific(runningStateKey, outer) }
         do {
             return try entry.body(call)
         } catch let e as LuaArgumentError {
@@ -140,7 +157,7 @@ struct LuaCall {
 
     /// A tensor, or a number turned into a constant one-element tensor.
     func tensorOrNumber(_ i: Int32) throws -> Variable {
-        if lua_type(L, i) == LUA_TNUMBER { return Variable(Tensor(shape: [1], repeating: try float(i))) }
+        if lua_type(L, i) == LUA_TNUMBER { return Variable(try Tensor(shape: [1], repeating: try float(i))) }
         guard let v = Userdata.object(L, i, kind: .tensor) as? Variable else { throw typeError(i, "tensor or number") }
         return v
     }
@@ -155,7 +172,7 @@ struct LuaCall {
                 defer { zl_pop(L, 1) }
                 var ok: Int32 = 0
                 let v = lua_tonumberx(L, -1, &ok)
-                guard ok != 0, lua_type(L, -1) == LUA_TNUMBER, v.rounded() == v, v >= 0 else {
+                guard ok != 0, lua_type(L, -1) == LUA_TNUMBER, v.rounded() == v, v >= 0, v < 1e15 else {
                     throw argError(i, "shape entries must be non-negative integers (entry \(k) is \(String(cString: zl_typename(L, -1))))")
                 }
                 out.append(Int(v))
@@ -172,21 +189,6 @@ struct LuaCall {
         }
         if k <= count && !isNoneOrNil(k) && lua_type(L, k) != LUA_TTABLE { throw typeError(k, "number") }
         return out
-    }
-
-    /// Throws unless a tensor of `shape` can be allocated: no overflow, and at most a quarter of
-    /// the machine's memory (a typo such as zeros(1e6, 1e6) must fail, not kill the process).
-    func checkAllocatable(_ shape: [Int], _ i: Int32) throws {
-        var n = 1
-        for d in shape {
-            let (p, overflow) = n.multipliedReportingOverflow(by: max(d, 1))
-            guard !overflow else { throw argError(i, "tensor of shape \(shapeString(shape)) is too large") }
-            n = p
-        }
-        let limit = Int(min(ProcessInfo.processInfo.physicalMemory / 16, UInt64(Int.max / 8)))
-        guard n <= limit else {
-            throw argError(i, "tensor of shape \(shapeString(shape)) (\(n) values) would not fit in memory")
-        }
     }
 
     /// Throws unless `bytes` more fit in the Lua memory limit in force. For bodies that push a

@@ -1048,6 +1048,9 @@ zoo.run = {
   is_tty = core.is_tty,
   clock = core.monotonic,
   peak_rss_mb = core.peak_rss_mb,
+  --- check_memory(bytes, what): errors (out of memory: ... for what) unless `bytes` more could be
+  --- allocated now under the engine's limits; allocates nothing.
+  check_memory = core.check_memory,
   mkdir = core.mkdir,
   exists = core.file_exists,
   remove = core.remove_file,

@@ -63,30 +63,30 @@ final class StackGANv1Tests: XCTestCase {
 
     /// SPEC §2.5: trainable parameters (Stage-II G without its embedded Stage-I).
     func testOfficialParameterCounts() throws {
-        func counts(_ flavour: StackGANv1Flavour, gf: Int, df: Int, r: Int) -> [Int] {
+        func counts(_ flavour: StackGANv1Flavour, gf: Int, df: Int, r: Int) throws -> [Int] {
             var c1 = StackGANv1Config(stage: 1, flavour: flavour)
             (c1.gfDim, c1.dfDim, c1.rNum, c1.initialize) = (gf, df, r, false)
             var c2 = c1
             c2.stage = 2
-            let g2 = Stage2G(c2)   // its embedded Stage-I is the Stage-I generator
-            return [g2.stage1.parameterCount, V1Discriminator(c1).parameterCount,
-                    g2.trainableParameters().reduce(0) { $0 + $1.value.count }, V1Discriminator(c2).parameterCount]
+            let g2 = try Stage2G(c2)   // its embedded Stage-I is the Stage-I generator
+            return [g2.stage1.parameterCount, try V1Discriminator(c1).parameterCount,
+                    g2.trainableParameters().reduce(0) { $0 + $1.value.count }, try V1Discriminator(c2).parameterCount]
         }
-        XCTAssertEqual(counts(.tensorflow, gf: 128, df: 64, r: 4), [14_264_192, 4_029_824, 26_290_080, 48_603_520], "TF-v1 birds/flowers")
-        XCTAssertEqual(counts(.pytorch, gf: 192, df: 96, r: 2), [20_020_832, 12_407_425, 37_130_480, 159_889_538], "PT-v1 COCO")
+        XCTAssertEqual(try counts(.tensorflow, gf: 128, df: 64, r: 4), [14_264_192, 4_029_824, 26_290_080, 48_603_520], "TF-v1 birds/flowers")
+        XCTAssertEqual(try counts(.pytorch, gf: 192, df: 96, r: 2), [20_020_832, 12_407_425, 37_130_480, 159_889_538], "PT-v1 COCO")
     }
 
     /// A small config of either flavour and stage.
-    func small(_ stage: Int, _ flavour: StackGANv1Flavour) -> StackGANv1Config {
+    func small(_ stage: Int, _ flavour: StackGANv1Flavour) throws -> StackGANv1Config {
         var c = StackGANv1Config(stage: stage, flavour: flavour)
         (c.gfDim, c.dfDim, c.zDim, c.conditionDim, c.textDim, c.rNum) = (8, 4, 10, 8, 24, 1)
         return c
     }
 
-    func randomBatch(_ cfg: StackGANv1Config, batch b: Int = 3, wrong: Bool = false) -> [String: Tensor] {
+    func randomBatch(_ cfg: StackGANv1Config, batch b: Int = 3, wrong: Bool = false) throws -> [String: Tensor] {
         let s = cfg.imageSize
-        var out = ["real.\(s)": Tensor.uniform([b, 3, s, s], low: -1, high: 1), "text": Tensor.randn([b, cfg.textDim])]
-        if wrong { out["wrong.\(s)"] = Tensor.uniform([b, 3, s, s], low: -1, high: 1) }
+        var out = ["real.\(s)": try Tensor.uniform([b, 3, s, s], low: -1, high: 1), "text": try Tensor.randn([b, cfg.textDim])]
+        if wrong { out["wrong.\(s)"] = try Tensor.uniform([b, 3, s, s], low: -1, high: 1) }
         return out
     }
 
@@ -123,7 +123,7 @@ final class StackGANv1Tests: XCTestCase {
             var gen = RandomGenerator(seed: 2)
             let m = try StackGANv1Model(small(stage, .tensorflow), generator: &gen)
             let before = m.netG.namedParameters().map { ($0.0, $0.1.value) }
-            let batch = randomBatch(m.config, wrong: wrong)
+            let batch = try randomBatch(m.config, wrong: wrong)
             let losses = try m.trainStep(batch)
             XCTAssertEqual(losses.map(\.0), ["errD", "errG", "d_real", "d_wrong", "d_fake", "g_adv", "g_kl"])
             for (n, v) in losses { XCTAssertTrue(v.isFinite, "stage \(stage) \(n) = \(v)") }
@@ -140,9 +140,9 @@ final class StackGANv1Tests: XCTestCase {
 
     /// The KL term of both flavours is the CA's KL(N(μ, σ²) ‖ N(0, 1)) averaged over batch and dims.
     func testCAFlavours() throws {
-        let text = Variable(Tensor.randn([2, 6])), eps = Variable(Tensor.randn([2, 3]))
+        let text = Variable(try Tensor.randn([2, 6])), eps = Variable(try Tensor.randn([2, 3]))
         for flavour in StackGANv1Flavour.allCases {
-            let ca = CANet(textDim: 6, cDim: 3, flavour: flavour)
+            let ca = try CANet(textDim: 6, cDim: 3, flavour: flavour)
             let (c, mu, logvar) = try ca(text, eps: eps)
             let h = try ca.child("fc")!(text).value.scalars
             for b in 0..<2 {
@@ -158,7 +158,7 @@ final class StackGANv1Tests: XCTestCase {
             }
         }
         var gen = RandomGenerator(seed: 9)
-        let t = Tensor.truncatedNormal([10_000], generator: &gen)
+        let t = try Tensor.truncatedNormal([10_000], generator: &gen)
         XCTAssertLessThanOrEqual(t.maxAbs, 2)
     }
 
@@ -168,7 +168,7 @@ final class StackGANv1Tests: XCTestCase {
         XCTAssertEqual([0, 49, 50, 99, 100, 599].map { c.learningRate(2e-4, epoch: $0) }, [2e-4, 2e-4, 1e-4, 1e-4, 5e-5, 2e-4 / 2048])
         c.lrDecayEpochs = 0
         XCTAssertEqual(c.learningRate(2e-4, epoch: 1000), 2e-4)
-        c = small(1, .pytorch)
+        c = try small(1, .pytorch)
         c.lrDecayEpochs = 20
         var gen = RandomGenerator(seed: 1)
         let m = try StackGANv1Model(c, generator: &gen)
@@ -178,17 +178,17 @@ final class StackGANv1Tests: XCTestCase {
     }
 
     func testBadConfigs() throws {
-        func assertThrows(_ values: [String: Any], _ fragment: String, line: UInt = #line) {
+        func assertThrows(_ values: [String: Any], _ fragment: String, line: UInt = #line) throws {
             XCTAssertThrowsError(try ModelRegistry.shared.make("stackgan-v1", values: values), line: line) {
                 XCTAssertTrue("\($0)".contains(fragment), "'\($0)' lacks '\(fragment)'", line: line)
             }
         }
         let tiny: [String: Any] = ["arch.gf": 8, "arch.df": 4, "arch.z": 10, "arch.condition": 8, "arch.text": 24]
-        assertThrows(tiny.merging(["arch.flavour": "tf"]) { $1 }, "arch.flavour must be \"pytorch\" or \"tensorflow\", got \"tf\"")
-        assertThrows(tiny.merging(["arch.stage": 3]) { $1 }, "arch.stage must be 1 (Stage-I, 64×64) or 2 (Stage-II, 256×256), got 3")
-        assertThrows(tiny.merging(["arch.stage": 2, "arch.stage1_bn": "frozen"]) { $1 }, "arch.stage1_bn must be \"train\" or \"eval\"")
-        assertThrows(tiny.merging(["arch.stage1_checkpoint": "s1.safetensors"]) { $1 }, "arch.stage1_checkpoint is for Stage-II models")
-        assertThrows(tiny.merging(["arch.stage": 2, "arch.gf": 6]) { $1 }, "arch.gf must be a positive multiple of 4")
+        try assertThrows(tiny.merging(["arch.flavour": "tf"]) { $1 }, "arch.flavour must be \"pytorch\" or \"tensorflow\", got \"tf\"")
+        try assertThrows(tiny.merging(["arch.stage": 3]) { $1 }, "arch.stage must be 1 (Stage-I, 64×64) or 2 (Stage-II, 256×256), got 3")
+        try assertThrows(tiny.merging(["arch.stage": 2, "arch.stage1_bn": "frozen"]) { $1 }, "arch.stage1_bn must be \"train\" or \"eval\"")
+        try assertThrows(tiny.merging(["arch.stage1_checkpoint": "s1.safetensors"]) { $1 }, "arch.stage1_checkpoint is for Stage-II models")
+        try assertThrows(tiny.merging(["arch.stage": 2, "arch.gf": 6]) { $1 }, "arch.gf must be a positive multiple of 4")
         // Training needs wrong pairs.
         var gen = RandomGenerator(seed: 1)
         let m = try StackGANv1Model(small(1, .pytorch), generator: &gen)
@@ -207,8 +207,8 @@ final class StackGANv1StageTwoTests: XCTestCase {
 
     func values(_ extra: [String: Any]) -> [String: Any] { tiny.merging(extra) { $1 } }
 
-    func batch(_ s: Int, _ b: Int = 2) -> [String: Tensor] {
-        ["real.\(s)": Tensor.uniform([b, 3, s, s], low: -1, high: 1), "text": Tensor.randn([b, 24])]
+    func batch(_ s: Int, _ b: Int = 2) throws -> [String: Tensor] {
+        ["real.\(s)": try Tensor.uniform([b, 3, s, s], low: -1, high: 1), "text": try Tensor.randn([b, 24])]
     }
 
     func temporaryDirectory() throws -> String {
@@ -218,8 +218,8 @@ final class StackGANv1StageTwoTests: XCTestCase {
         return dir
     }
 
-    func state(_ m: Module) -> [String: [Float]] {
-        Dictionary(uniqueKeysWithValues: m.stateDict().map { ($0.0, $0.1.floats().scalars) })
+    func state(_ m: Module) throws -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: try m.stateDict().map { ($0.0, try $0.1.floats().scalars) })
     }
 
     func testStage2LoadsAStage1Checkpoint() throws {
@@ -234,7 +234,7 @@ final class StackGANv1StageTwoTests: XCTestCase {
         let s2Values = values(["arch.stage": 2, "arch.stage1_checkpoint": s1Path])
         let s2 = try ModelRegistry.shared.make("stackgan-v1", values: s2Values) as! StackGANv1Model
         XCTAssertEqual(s2.stage1Source, s1Path)
-        XCTAssertEqual(state(s2.stage2!.stage1), state(s1.netG), "the Stage-I weights and BN statistics")
+        XCTAssertEqual(try state(s2.stage2!.stage1), try state(s1.netG), "the Stage-I weights and BN statistics")
         // The Stage-I is excluded from the G optimiser and unchanged by training; with the official
         // BN mode its running statistics drift, with "eval" they do not.
         let frozen = Set(s2.stage2!.stage1.parameters().map { ObjectIdentifier($0) })
@@ -242,15 +242,15 @@ final class StackGANv1StageTwoTests: XCTestCase {
         XCTAssertEqual(s2.optG.parameters.count, s2.netG.parameters().count - frozen.count)
         let losses = try s2.trainStep(batch(256))
         XCTAssertEqual(losses.map(\.0), ["errD", "errG", "d_real", "d_wrong", "d_fake", "d_uncond_real", "d_uncond_fake", "g_adv", "g_kl"])
-        let after = state(s2.stage2!.stage1), loaded = state(s1.netG)
+        let after = try state(s2.stage2!.stage1), loaded = try state(s1.netG)
         for (k, v) in after where !k.contains("running_") && !k.hasSuffix("num_batches_tracked") { XCTAssertEqual(v, loaded[k], k) }
         XCTAssertNotEqual(after["fc.1.running_mean"], loaded["fc.1.running_mean"], "official: the frozen Stage-I's BN statistics drift")
         let evalBN = try ModelRegistry.shared.make("stackgan-v1", values: s2Values.merging(["arch.stage1_bn": "eval"]) { $1 }) as! StackGANv1Model
         _ = try evalBN.trainStep(batch(256))
-        XCTAssertEqual(state(evalBN.stage2!.stage1), loaded, "stage1_bn = eval: no drift")
+        XCTAssertEqual(try state(evalBN.stage2!.stage1), loaded, "stage1_bn = eval: no drift")
 
         // Sampling a Stage-II model gives both stages; the 64-px image is its Stage-I's.
-        let text = Tensor.randn([3, 24])
+        let text = try Tensor.randn([3, 24])
         let images = try s2.sample(SampleRequest(n: 3, seed: 4, condition: text))
         XCTAssertEqual(images.map(\.0), ["img64", "img256"])
         XCTAssertEqual(images[0].1.shape, [3, 3, 64, 64])
@@ -261,21 +261,21 @@ final class StackGANv1StageTwoTests: XCTestCase {
         // A Stage-II checkpoint restores without the Stage-I file, and the next step is identical.
         let s2Path = dir + "/stage2.safetensors"
         try Checkpoint.make(s2, modelName: "stackgan-v1", config: s2Values).write(path: s2Path)
-        let savedStage1 = state(s2.stage2!.stage1)
+        let savedStage1 = try state(s2.stage2!.stage1)
         try FileManager.default.removeItem(atPath: s1Path)
         let file = try SafeTensorsFile.read(path: s2Path)
         let (name, restoredValues) = try Checkpoint.config(of: file)
         let restored = try ModelRegistry.shared.make(name, values: restoredValues) as! StackGANv1Model
         XCTAssertThrowsError(try restored.trainStep(batch(256))) { XCTAssertTrue("\($0)".contains("arch.stage1_checkpoint: no such file"), "\($0)") }
         try Checkpoint.restore(file, into: restored)
-        XCTAssertEqual(state(restored.netG), state(s2.netG))
-        var next = batch(256)
-        next["z"] = Tensor.randn([2, 10]); next["eps"] = Tensor.randn([2, 8]); next["eps_stage1"] = Tensor.randn([2, 8])
+        XCTAssertEqual(try state(restored.netG), try state(s2.netG))
+        var next = try batch(256)
+        next["z"] = try Tensor.randn([2, 10]); next["eps"] = try Tensor.randn([2, 8]); next["eps_stage1"] = try Tensor.randn([2, 8])
         XCTAssertEqual(try restored.trainStep(next).map(\.1), try s2.trainStep(next).map(\.1))
 
         // A Stage-II checkpoint can also seed another Stage-II (its netG.STAGE1_G.*).
         let again = try ModelRegistry.shared.make("stackgan-v1", values: values(["arch.stage": 2, "arch.stage1_checkpoint": s2Path])) as! StackGANv1Model
-        XCTAssertEqual(state(again.stage2!.stage1), savedStage1)
+        XCTAssertEqual(try state(again.stage2!.stage1), savedStage1)
     }
 
     func testStage1MismatchesAreClearErrors() throws {
@@ -298,14 +298,14 @@ final class StackGANv1StageTwoTests: XCTestCase {
         let dir = try temporaryDirectory()
         let fixtureValues: [String: Any] = ["arch.stage": 2, "arch.gf": 16, "arch.df": 4, "arch.z": 20, "arch.condition": 16, "arch.text": 64, "arch.residual": 2]
         let g2 = try SafeTensorsFile.read(path: fixturePath("parity/shared_v1_stage2.G.safetensors"))
-        let expected = Dictionary(uniqueKeysWithValues: g2.names.filter { $0.hasPrefix("STAGE1_G.") }.map { (String($0.dropFirst(9)), g2[$0]!.floats().scalars) })
+        let expected = Dictionary(uniqueKeysWithValues: try g2.names.filter { $0.hasPrefix("STAGE1_G.") }.map { (String($0.dropFirst(9)), try g2[$0]!.floats().scalars) })
         let s1 = try SafeTensorsFile.read(path: fixturePath("parity/shared_v1_stage1.G.safetensors"))
         var wrapped = SafeTensorsFile()
         for n in s1.names { wrapped.set("module." + n, s1[n]!) }
         try wrapped.write(path: dir + "/module.safetensors")
         for path in [fixturePath("parity/shared_v1_stage1.G.safetensors"), dir + "/module.safetensors", fixturePath("parity/shared_v1_stage2.G.safetensors")] {
             let m = try ModelRegistry.shared.make("stackgan-v1", values: fixtureValues.merging(["arch.stage1_checkpoint": path]) { $1 }) as! StackGANv1Model
-            XCTAssertEqual(state(m.stage2!.stage1), expected, path)
+            XCTAssertEqual(try state(m.stage2!.stage1), expected, path)
         }
     }
 }
@@ -315,7 +315,7 @@ final class StackGANv1LuaTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     func lua() throws -> LuaState {
-        registerV1()
+        try registerV1()
         return try LuaState(projectRoot: StackGANv1LuaTests.root)
     }
 

@@ -71,6 +71,16 @@ final class StackGANv2LuaTests: XCTestCase {
         XCTAssertEqual((cfg["arch"] as! [String: Any])["conditional"] as? Bool, false)
     }
 
+    func testFalseFlagsReachTheCompiledModel() throws {
+        // arch.conditional = false (emoji-uncond) must build an unconditional model, and be stored so.
+        let r = try lua().run("""
+            local zoo = require 'zoo'
+            local m = zoo.model("stackgan-v2/emoji-uncond", {"arch.gf=8", "arch.df=4", "arch.branches=1"})
+            return m.text_dim == nil, #m.network_names
+            """)
+        XCTAssertEqual(r.first as? Bool, true)
+    }
+
     func testBlockSwapTrainsAndSamples() throws {
         let lua = try lua()
         let r = try lua.run("""
@@ -186,7 +196,7 @@ final class StackGANv2CheckpointTests: XCTestCase {
         }
         // The next step is identical from the original and from the restored model.
         var batch = try fixtureBatch()
-        batch["z"] = Tensor.randn([2, 20], generator: &GlobalRandom.generator)
+        batch["z"] = try Tensor.randn([2, 20], generator: &GlobalRandom.generator)
         let la = try a.trainStep(batch), lb = try b.trainStep(batch)
         XCTAssertEqual(la.map(\.1), lb.map(\.1))
     }
@@ -223,11 +233,11 @@ final class StackGANv2CheckpointTests: XCTestCase {
     func testReleasingTrainingStateKeepsSamplingAndRefusesTraining() throws {
         GlobalRandom.seed(3)
         let m = try ModelRegistry.shared.make("stackgan-v2", values: values) as! StackGANv2Model
-        let cond = Tensor.randn([2, 32])
+        let cond = try Tensor.randn([2, 32])
         let before = try m.sample(SampleRequest(n: 2, seed: 5, condition: cond))
         let dBytes = m.netsD.reduce(0) { $0 + $1.parameterCount }
         XCTAssertGreaterThan(dBytes, 0)
-        m.releaseTrainingState()
+        try m.releaseTrainingState()
         XCTAssertEqual(m.netsD.reduce(0) { $0 + $1.parameterCount }, 0, "discriminator weights freed")
         XCTAssertEqual(m.releasedNetworks, ["netsD.0", "netsD.1", "netsD.2"])
         let after = try m.sample(SampleRequest(n: 2, seed: 5, condition: cond))
@@ -241,7 +251,7 @@ final class StackGANv2CheckpointTests: XCTestCase {
     func testSamplesDoNotDependOnCount() throws {
         GlobalRandom.seed(2)
         let m = try ModelRegistry.shared.make("stackgan-v2", values: values)
-        let cond = Tensor.randn([4, 32])
+        let cond = try Tensor.randn([4, 32])
         let four = try m.sample(SampleRequest(n: 4, seed: 7, condition: cond))
         let two = try m.sample(SampleRequest(n: 2, seed: 7, condition: try cond.reshaped([4, 32]).rows(0..<2)))
         // The same noise per image; the GEMMs may round differently for another batch width

@@ -17,12 +17,12 @@ final class ConvolutionTests: XCTestCase {
                          stride: stride, padding: pad)
         }
         /// Random x, w, bias (when the case has one) and upstream gradient gy of this geometry.
-        func randomInputs(seed: UInt64) -> (x: Tensor, w: Tensor, bias: Tensor?, gy: Tensor) {
+        func randomInputs(seed: UInt64) throws -> (x: Tensor, w: Tensor, bias: Tensor?, gy: Tensor) {
             var gen = RandomGenerator(seed: seed)
-            let x = Tensor.randn([b, c, h, w], generator: &gen)
-            let wt = Tensor.randn([o, c, kh, kw], generator: &gen)
-            let bias = self.bias ? Tensor.randn([o], generator: &gen) : nil
-            return (x, wt, bias, Tensor.randn([b, o, geometry.outH, geometry.outW], generator: &gen))
+            let x = try Tensor.randn([b, c, h, w], generator: &gen)
+            let wt = try Tensor.randn([o, c, kh, kw], generator: &gen)
+            let bias = self.bias ? try Tensor.randn([o], generator: &gen) : nil
+            return (x, wt, bias, try Tensor.randn([b, o, geometry.outH, geometry.outW], generator: &gen))
         }
         var description: String { "x[\(b),\(c),\(h),\(w)] w[\(o),\(c),\(kh),\(kw)] s\(stride) p\(pad)\(bias ? " bias" : "")" }
     }
@@ -48,7 +48,7 @@ final class ConvolutionTests: XCTestCase {
 
     /// Tilings that drive each path on small shapes: whole-batch or default tiles, one row per
     /// tile, bands of a few rows, groups of two items.
-    static func tilings(_ g: ConvGeometry) -> [(String, ConvTiling)] {
+    static func tilings(_ g: ConvGeometry) throws -> [(String, ConvTiling)] {
         [("default", .default),
          ("one row per tile", ConvTiling(targetBytes: 0, minColumns: 1)),
          ("3-row bands", ConvTiling(targetBytes: 0, minColumns: 3 * g.outW)),
@@ -109,27 +109,27 @@ final class ConvolutionTests: XCTestCase {
 
     /// Forward and backward through the kernels with one tiling and thread count.
     static func run(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ gy: Tensor, _ g: ConvGeometry, _ tiling: ConvTiling,
-                    threads: Int) -> [Tensor?] {
+                    threads: Int) throws -> [Tensor?] {
         Threads.set(threads)
-        let out = Tensor.conv2dKernel(x, w, bias, g, tiling: tiling)
-        let (dx, dw, db) = Tensor.conv2dBackward(x, w, hasBias: bias != nil, g, gy, needInput: true, needWeight: true,
+        let out = try Tensor.conv2dKernel(x, w, bias, g, tiling: tiling)
+        let (dx, dw, db) = try Tensor.conv2dBackward(x, w, hasBias: bias != nil, g, gy, needInput: true, needWeight: true,
                                                  tiling: tiling)
         return [out, dx, dw, db]
     }
 
     // MARK: - Tests
 
-    func testEveryTilingMatchesDirectConvolution() {
+    func testEveryTilingMatchesDirectConvolution() throws {
         // The im2col + GEMM paths (the direct kernel has its own test below).
         DirectConv.enabled = false
         defer { DirectConv.enabled = true }
         for (n, cs) in Self.cases.enumerated() {
             let g = cs.geometry
-            let (x, w, bias, gy) = cs.randomInputs(seed: UInt64(100 + n))
+            let (x, w, bias, gy) = try cs.randomInputs(seed: UInt64(100 + n))
             let ref = Self.reference(x, w, bias, gy, g)
-            for (name, tiling) in Self.tilings(g) {
-                let one = Self.run(x, w, bias, gy, g, tiling, threads: 1)
-                let two = Self.run(x, w, bias, gy, g, tiling, threads: 2)
+            for (name, tiling) in try Self.tilings(g) {
+                let one = try Self.run(x, w, bias, gy, g, tiling, threads: 1)
+                let two = try Self.run(x, w, bias, gy, g, tiling, threads: 2)
                 let label = "\(cs), \(name)"
                 assertClose(one[0], ref.out, "\(label): out")
                 assertClose(one[1], ref.dx, "\(label): dx")
@@ -162,14 +162,14 @@ final class ConvolutionTests: XCTestCase {
 
     /// Checks that every case takes the path `takes` says, then its out, dx, dw and db at 1 and 2
     /// threads against the reference; returns each case's outputs per thread count.
-    func checkAgainstReference(_ cases: [Case], seed: Int, takes: (ConvGeometry) -> Bool, _ path: String) -> [[[Tensor?]]] {
-        cases.enumerated().map { n, cs in
+    func checkAgainstReference(_ cases: [Case], seed: Int, takes: (ConvGeometry) -> Bool, _ path: String) throws -> [[[Tensor?]]] {
+        try cases.enumerated().map { n, cs in
             let g = cs.geometry
             XCTAssertTrue(takes(g), "\(cs) takes \(path)")
-            let (x, w, bias, gy) = cs.randomInputs(seed: UInt64(seed + n))
+            let (x, w, bias, gy) = try cs.randomInputs(seed: UInt64(seed + n))
             let ref = Self.reference(x, w, bias, gy, g)
-            return [1, 2].map { threads in
-                let got = Self.run(x, w, bias, gy, g, .default, threads: threads)
+            return try [1, 2].map { threads in
+                let got = try Self.run(x, w, bias, gy, g, .default, threads: threads)
                 let label = "\(cs), \(threads) thread(s)"
                 assertClose(got[0], ref.out, "\(label): out")
                 assertClose(got[1], ref.dx, "\(label): dx")
@@ -182,7 +182,7 @@ final class ConvolutionTests: XCTestCase {
 
     func testDirectKernelMatchesReference() throws {
         try XCTSkipUnless(DirectConv.available, "no AVX2/FMA on this CPU")
-        _ = checkAgainstReference(Self.directCases, seed: 300, takes: DirectConv.suits, "the direct forward")
+        _ = try checkAgainstReference(Self.directCases, seed: 300, takes: DirectConv.suits, "the direct forward")
         let last = Self.directCases.last!.geometry
         XCTAssertTrue(DirectConv.suits(last.transposedForStride1!), "the last case's dx runs direct")
     }
@@ -203,7 +203,7 @@ final class ConvolutionTests: XCTestCase {
 
     func testDirectWeightGradientMatchesReference() throws {
         try XCTSkipUnless(DirectConv.available, "no AVX2/FMA on this CPU")
-        let results = checkAgainstReference(Self.weightGradientCases, seed: 500, takes: DirectConv.suitsWeightGradient,
+        let results = try checkAgainstReference(Self.weightGradientCases, seed: 500, takes: DirectConv.suitsWeightGradient,
                                             "the direct dW")
         for (cs, byThreads) in zip(Self.weightGradientCases, results) {
             // Each weight's sum has one order whichever thread runs its channels.
@@ -216,12 +216,12 @@ final class ConvolutionTests: XCTestCase {
                                                                    kernelH: 1, kernelW: 1, stride: 1, padding: 0)))
     }
 
-    func testTilingsReachEveryPath() {
+    func testTilingsReachEveryPath() throws {
         // The tilings above must produce each tile kind on the small cases, or the test proves less than it says.
         var kinds = Set<String>()
         for cs in Self.cases {
             let g = cs.geometry
-            for (_, tiling) in Self.tilings(g) {
+            for (_, tiling) in try Self.tilings(g) {
                 for t in g.tiles(tiling) {
                     if g.isPointwise && t.isSingleItem { kinds.insert("pointwise") }
                     else if t.isSingleItem && t.rows.count < g.outH { kinds.insert("band") }
@@ -256,12 +256,12 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
-    func testOwnedInputRowsPartitionEachPlane() {
+    func testOwnedInputRowsPartitionEachPlane() throws {
         // col2im zeroes each band's owned rows right before adding into them, bands last first: the
         // owned rows must partition 0..<H, and no band after (larger y) may touch a row it owns.
         for cs in Self.cases {
             let g = cs.geometry
-            for (name, tiling) in Self.tilings(g) {
+            for (name, tiling) in try Self.tilings(g) {
                 let tiles = g.tiles(tiling)
                 for b in 0..<g.batch {
                     let bands = tiles.filter { $0.items.contains(b) }
@@ -290,10 +290,10 @@ final class ConvolutionTests: XCTestCase {
                              stride: 1, padding: 1)
         XCTAssertGreaterThan(g.tiles().count, 1)
         var gen = RandomGenerator(seed: 7)
-        let x = Variable(Tensor.randn([1, 32, 64, 64], generator: &gen), requiresGrad: true)
-        let w = Variable(Tensor.randn([3, 32, 3, 3], generator: &gen), requiresGrad: true)
-        let bias = Variable(Tensor.randn([3], generator: &gen), requiresGrad: true)
-        let gy = Tensor.randn([1, 3, 64, 64], generator: &gen)
+        let x = Variable(try Tensor.randn([1, 32, 64, 64], generator: &gen), requiresGrad: true)
+        let w = Variable(try Tensor.randn([3, 32, 3, 3], generator: &gen), requiresGrad: true)
+        let bias = Variable(try Tensor.randn([3], generator: &gen), requiresGrad: true)
+        let gy = try Tensor.randn([1, 3, 64, 64], generator: &gen)
         let y = try x.conv2d(weight: w, bias: bias, stride: 1, padding: 1)
         try y.backward(gy)
         let ref = Self.reference(x.value, w.value, bias.value, gy, g)
@@ -335,15 +335,15 @@ final class ConvolutionTests: XCTestCase {
               for codeFirst in [true, false] {
                 let cc = 3, cr = c.c
                 var gen = RandomGenerator(seed: 11)
-                let code = Variable(Tensor.randn([c.b, cc], generator: &gen), requiresGrad: true)
-                let rest = Variable(Tensor.randn([c.b, cr, c.h, c.w], generator: &gen), requiresGrad: true)
-                let w = Variable(Tensor.randn([c.o, cc + cr, c.kh, c.kw], generator: &gen), requiresGrad: true)
-                let bias = c.bias ? Variable(Tensor.randn([c.o], generator: &gen), requiresGrad: true) : nil
+                let code = Variable(try Tensor.randn([c.b, cc], generator: &gen), requiresGrad: true)
+                let rest = Variable(try Tensor.randn([c.b, cr, c.h, c.w], generator: &gen), requiresGrad: true)
+                let w = Variable(try Tensor.randn([c.o, cc + cr, c.kh, c.kw], generator: &gen), requiresGrad: true)
+                let bias = c.bias ? Variable(try Tensor.randn([c.o], generator: &gen), requiresGrad: true) : nil
                 let tiled = try code.replicate(height: c.h, width: c.w)
                 let joint = try Variable.concat(codeFirst ? [tiled, rest] : [rest, tiled], axis: 1)
                 let y = try joint.conv2d(weight: w, bias: bias, stride: c.stride, padding: c.pad)
                 XCTAssertEqual(y.op, .conv2dReplicated, "\(c)")
-                let gy = Tensor.randn(y.shape, generator: &gen)
+                let gy = try Tensor.randn(y.shape, generator: &gen)
                 try y.backward(gy)
 
                 let plain = Variable(joint.value, requiresGrad: true)
@@ -357,7 +357,7 @@ final class ConvolutionTests: XCTestCase {
                 let what = "\(c), code \(codeFirst ? "first" : "last"), \(threads) thread(s)"
                 ZooTestSupport.assertClose(y.value, y2.value, tol: 1e-5, "out \(what)")
                 ZooTestSupport.assertClose(code.grad!, dcode, tol: 1e-5, "dcode \(what)")
-                ZooTestSupport.assertClose(rest.grad!, dx.sliceKernel(axis: 1, start: restAt, length: cr), tol: 1e-5, "drest \(what)")
+                ZooTestSupport.assertClose(rest.grad!, try dx.sliceKernel(axis: 1, start: restAt, length: cr), tol: 1e-5, "drest \(what)")
                 ZooTestSupport.assertClose(w.grad!, w2.grad!, tol: 1e-5, "dw \(what)")
                 if let bias, let b2 { ZooTestSupport.assertClose(bias.grad!, b2.grad!, tol: 1e-5, "db \(what)") }
               }
@@ -367,11 +367,11 @@ final class ConvolutionTests: XCTestCase {
 
     func testReplacingAValueDropsItsProvenance() throws {
         // A concat whose value is replaced is convolved as a plain tensor.
-        let code = Variable(Tensor(zeros: [1, 2])), rest = Variable(Tensor(zeros: [1, 1, 3, 3]))
+        let code = Variable(try Tensor(zeros: [1, 2])), rest = Variable(try Tensor(zeros: [1, 1, 3, 3]))
         let joint = try Variable.concat([code.replicate(height: 3, width: 3), rest], axis: 1)
-        let w = Variable(Tensor(shape: [1, 3, 3, 3], repeating: 1), requiresGrad: true)
+        let w = Variable(try Tensor(shape: [1, 3, 3, 3], repeating: 1), requiresGrad: true)
         XCTAssertEqual(try joint.conv2d(weight: w, bias: nil, padding: 1).op, .conv2dReplicated)
-        joint.value = Tensor(shape: [1, 3, 3, 3], repeating: 1)
+        joint.value = try Tensor(shape: [1, 3, 3, 3], repeating: 1)
         let y = try joint.conv2d(weight: w, bias: nil, padding: 1)
         XCTAssertEqual(y.op, .conv2d)
         XCTAssertEqual(y.value.scalars[4], 27)  // the centre sees all 27 ones

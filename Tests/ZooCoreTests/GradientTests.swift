@@ -12,12 +12,12 @@ final class GradientTests: XCTestCase {
         .sub: { try gradCheck([randomInput([2, 3], seed: 1), randomInput([3], seed: 2)]) { try $0[0] - $0[1] } },
         .mul: { try gradCheck([randomInput([2, 3, 2, 2], seed: 1), randomInput([2, 3, 1, 1], seed: 2)]) { try $0[0] * $0[1] } },
         .div: { try gradCheck([randomInput([2, 3], seed: 1), randomInput([2, 3], seed: 2, margin: 1)]) { try $0[0] / $0[1] } },
-        .addScalar: { try gradCheck([randomInput([4], seed: 1)]) { $0[0] + 3 } },
-        .mulScalar: { try gradCheck([randomInput([4], seed: 1)]) { $0[0] * -2.5 } },
-        .powScalar: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()]) { $0[0].pow(1.5) } },
-        .exp: { try gradCheck([randomInput([5], seed: 1)]) { $0[0].exp() } },
-        .log: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()], eps: 1e-3) { $0[0].log() } },
-        .sqrt: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()], eps: 1e-3) { $0[0].sqrt() } },
+        .addScalar: { try gradCheck([randomInput([4], seed: 1)]) { try $0[0] + 3 } },
+        .mulScalar: { try gradCheck([randomInput([4], seed: 1)]) { try $0[0] * -2.5 } },
+        .powScalar: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()]) { try $0[0].pow(1.5) } },
+        .exp: { try gradCheck([randomInput([5], seed: 1)]) { try $0[0].exp() } },
+        .log: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()], eps: 1e-3) { try $0[0].log() } },
+        .sqrt: { try gradCheck([randomInput([5], seed: 1, margin: 0.5).abs()], eps: 1e-3) { try $0[0].sqrt() } },
         .matmul: { try gradCheck([randomInput([3, 4], seed: 1), randomInput([4, 2], seed: 2)]) { try $0[0].matmul($0[1]) } },
         .bmm: { try gradCheck([randomInput([2, 3, 4], seed: 1), randomInput([2, 4, 2], seed: 2)]) { try $0[0].bmm($0[1]) } },
         .linear: {
@@ -45,10 +45,10 @@ final class GradientTests: XCTestCase {
                 try $0[0].batchNorm(weight: $0[1], bias: $0[2], runningMean: nil, runningVar: nil, training: true).0
             }
         },
-        .relu: { try gradCheck([randomInput([2, 5], seed: 1, margin: 0.1)]) { $0[0].relu() } },
-        .leakyRelu: { try gradCheck([randomInput([2, 5], seed: 1, margin: 0.1)]) { $0[0].leakyRelu(0.2) } },
-        .sigmoid: { try gradCheck([randomInput([2, 5], seed: 1)]) { $0[0].sigmoid() } },
-        .tanh: { try gradCheck([randomInput([2, 5], seed: 1)]) { $0[0].tanh() } },
+        .relu: { try gradCheck([randomInput([2, 5], seed: 1, margin: 0.1)]) { try $0[0].relu() } },
+        .leakyRelu: { try gradCheck([randomInput([2, 5], seed: 1, margin: 0.1)]) { try $0[0].leakyRelu(0.2) } },
+        .sigmoid: { try gradCheck([randomInput([2, 5], seed: 1)]) { try $0[0].sigmoid() } },
+        .tanh: { try gradCheck([randomInput([2, 5], seed: 1)]) { try $0[0].tanh() } },
         .glu: { try gradCheck([randomInput([2, 4, 2, 2], seed: 1)]) { try $0[0].glu() } },
         .sum: { try gradCheck([randomInput([2, 3, 4], seed: 1)]) { try $0[0].sum(axes: [0, 2]) } },
         .mean: { try gradCheck([randomInput([2, 3, 4], seed: 1)]) { try $0[0].mean(axes: [1], keepDims: true) } },
@@ -69,7 +69,7 @@ final class GradientTests: XCTestCase {
         },
     ]
 
-    func testEveryOpHasACheck() {
+    func testEveryOpHasACheck() throws {
         let missing = Op.allCases.filter { GradientTests.checks[$0] == nil }
         XCTAssertEqual(missing, [], "ops without a gradient check")
     }
@@ -137,14 +137,14 @@ final class GradientTests: XCTestCase {
             let x1 = randomInput([2, 4, 3, 3], seed: 11), x2 = randomInput([2, 4, 3, 3], seed: 11)
             x1.requiresGrad = true
             x2.requiresGrad = true
-            let bn1 = BatchNorm2d(4), bn2 = BatchNorm2d(4)
+            let bn1 = try BatchNorm2d(4), bn2 = try BatchNorm2d(4)
             let fused = Sequential(bn1, module)
             let y1 = try fused(x1)
             let h = try bn2(x2)
             let y2: Variable
             switch act {
-            case .relu: y2 = h.relu()
-            case .leakyRelu(let s): y2 = h.leakyRelu(s)
+            case .relu: y2 = try h.relu()
+            case .leakyRelu(let s): y2 = try h.leakyRelu(s)
             default: y2 = try h.glu()
             }
             XCTAssertEqual(y1.value, y2.value, "\(act): forward")
@@ -174,13 +174,13 @@ final class GradientTests: XCTestCase {
     func testLayerGradients() throws {
         GlobalRandom.seed(3)
         let layers: [(String, Module, [Int])] = [
-            ("Linear", Linear(4, 3), [2, 4]),
-            ("Conv2d", Conv2d(2, 3, kernelSize: 3, padding: 1, bias: false), [2, 2, 4, 4]),
-            ("BatchNorm1d", BatchNorm1d(3), [4, 3]),
-            ("BatchNorm2d", BatchNorm2d(2), [2, 2, 3, 3]),
+            ("Linear", try Linear(4, 3), [2, 4]),
+            ("Conv2d", try Conv2d(2, 3, kernelSize: 3, padding: 1, bias: false), [2, 2, 4, 4]),
+            ("BatchNorm1d", try BatchNorm1d(3), [4, 3]),
+            ("BatchNorm2d", try BatchNorm2d(2), [2, 2, 3, 3]),
             ("ReLU", ReLU(), [2, 3]), ("LeakyReLU", LeakyReLU(0.2), [2, 3]), ("Sigmoid", Sigmoid(), [2, 3]),
             ("Tanh", Tanh(), [2, 3]), ("GLU", GLU(), [2, 4]), ("Upsample", Upsample(scaleFactor: 2), [1, 2, 2, 2]),
-            ("Sequential", Sequential(Linear(3, 4), BatchNorm1d(4), GLU(), Linear(2, 2)), [3, 3]),
+            ("Sequential", Sequential(try Linear(3, 4), try BatchNorm1d(4), GLU(), try Linear(2, 2)), [3, 3]),
         ]
         for (name, layer, shape) in layers {
             let x = randomInput(shape, seed: 7, margin: 0.1)
@@ -217,7 +217,7 @@ final class GradientTests: XCTestCase {
         weak var weakH: Variable?
         var loss: Variable!
         do {
-            let h = x * 3
+            let h = try x * 3
             weakH = h
             loss = try h.sum()
         }
@@ -236,7 +236,7 @@ final class GradientTests: XCTestCase {
 
     func testNoGradAndDetach() throws {
         let x = Variable(try Tensor(shape: [2], data: [1, 2]), requiresGrad: true)
-        let y = withNoGrad { x * 2 }
+        let y = try withNoGrad { try x * 2 }
         XCTAssertFalse(y.requiresGrad)
         XCTAssertThrowsError(try y.sum().backward())
         let d = x.detach()
@@ -247,7 +247,7 @@ final class GradientTests: XCTestCase {
 
 private extension Variable {
     /// |x| as a fresh leaf (test inputs for ops defined on positive numbers).
-    func abs() -> Variable { Variable(value.map { Swift.abs($0) }, requiresGrad: true) }
+    func abs() throws -> Variable { Variable(try value.map { Swift.abs($0) }, requiresGrad: true) }
     /// sigmoid(x) as a fresh leaf: probabilities strictly inside (0, 1).
-    func sigmoidLeaf() -> Variable { Variable(value.map { 1 / (1 + expf(-$0)) }, requiresGrad: true) }
+    func sigmoidLeaf() throws -> Variable { Variable(try value.map { 1 / (1 + expf(-$0)) }, requiresGrad: true) }
 }

@@ -16,9 +16,9 @@ final class InitRandomTests: XCTestCase {
         XCTAssertThrowsError(try RandomGenerator(stateWords: [1, 2]))
     }
 
-    func testNormalStatistics() {
+    func testNormalStatistics() throws {
         var g = RandomGenerator(seed: 7)
-        let t = Tensor.randn([100_000], mean: 1, std: 2, generator: &g)
+        let t = try Tensor.randn([100_000], mean: 1, std: 2, generator: &g)
         let v = t.scalars.map(Double.init)
         let mean = v.reduce(0, +) / Double(v.count)
         let std = (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count)).squareRoot()
@@ -31,13 +31,13 @@ final class InitRandomTests: XCTestCase {
         XCTAssertEqual(t[flat: 1], Float(1 + 2 * z1))
     }
 
-    func testRandomDrawsIndependentOfThreads() {
+    func testRandomDrawsIndependentOfThreads() throws {
         Threads.set(1)
         var g1 = RandomGenerator(seed: 3)
-        let a = Tensor.randn([50_000], generator: &g1)
+        let a = try Tensor.randn([50_000], generator: &g1)
         Threads.set(2)
         var g2 = RandomGenerator(seed: 3)
-        let b = Tensor.randn([50_000], generator: &g2)
+        let b = try Tensor.randn([50_000], generator: &g2)
         Threads.set(1)
         XCTAssertEqual(a, b)
     }
@@ -45,39 +45,39 @@ final class InitRandomTests: XCTestCase {
     func testOrthogonal() throws {
         var g = RandomGenerator(seed: 5)
         for shape in [[6, 4], [4, 6], [5, 2, 3, 3], [8, 8]] {
-            let w = Variable(Tensor(zeros: shape))
+            let w = Variable(try Tensor(zeros: shape))
             try Init.orthogonal(w, gain: 1, generator: &g)
             let rows = shape[0], cols = w.value.count / rows
             let m = try w.value.reshaped([rows, cols])
             // Rows orthonormal when rows ≤ cols, columns orthonormal otherwise.
-            let gram = rows <= cols ? Tensor.matmulKernel(m, m, transB: true) : Tensor.matmulKernel(m, m, transA: true)
+            let gram = rows <= cols ? try Tensor.matmulKernel(m, m, transB: true) : try Tensor.matmulKernel(m, m, transA: true)
             let n = min(rows, cols)
             for i in 0..<n { for j in 0..<n { XCTAssertEqual(gram[i, j], i == j ? 1 : 0, accuracy: 1e-5, "\(shape) gram[\(i),\(j)]") } }
         }
-        let w = Variable(Tensor(zeros: [3, 3]))
+        let w = Variable(try Tensor(zeros: [3, 3]))
         try Init.orthogonal(w, gain: 2, generator: &g)
-        XCTAssertEqual(Tensor.matmulKernel(w.value, w.value, transB: true)[0, 0], 4, accuracy: 1e-4)
+        XCTAssertEqual(try Tensor.matmulKernel(w.value, w.value, transB: true)[0, 0], 4, accuracy: 1e-4)
         XCTAssertThrowsError(try Init.orthogonal(Variable(Tensor(zeros: [4])), generator: &g))
     }
 
-    func testStackGANBatchNormInitAndDefaults() {
+    func testStackGANBatchNormInitAndDefaults() throws {
         var g = RandomGenerator(seed: 9)
-        let bn = BatchNorm2d(4096)
-        Init.stackganBatchNorm(bn, generator: &g)
+        let bn = try BatchNorm2d(4096)
+        try Init.stackganBatchNorm(bn, generator: &g)
         let w = bn.weight!.value.scalars.map(Double.init)
         XCTAssertEqual(w.reduce(0, +) / Double(w.count), 1, accuracy: 0.002)
         XCTAssertEqual(bn.bias!.value.maxAbs, 0)
         GlobalRandom.seed(1)
-        let lin = Linear(100, 50)
+        let lin = try Linear(100, 50)
         XCTAssertLessThanOrEqual(lin.weight.value.maxAbs, 0.1)
         XCTAssertGreaterThan(lin.weight.value.maxAbs, 0.09)
     }
 
-    func testSeedingTheGlobalGeneratorReproducesLayers() {
+    func testSeedingTheGlobalGeneratorReproducesLayers() throws {
         GlobalRandom.seed(11)
-        let a = Conv2d(3, 4, kernelSize: 3)
+        let a = try Conv2d(3, 4, kernelSize: 3)
         GlobalRandom.seed(11)
-        let b = Conv2d(3, 4, kernelSize: 3)
+        let b = try Conv2d(3, 4, kernelSize: 3)
         XCTAssertEqual(a.weight.value, b.weight.value)
     }
 }

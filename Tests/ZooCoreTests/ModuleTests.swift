@@ -7,9 +7,9 @@ import ZooTestSupport
 private final class Stage: Module {
     override init() {
         super.init()
-        register(module: Sequential(Linear(4, 8, bias: false), BatchNorm1d(8), GLU()), named: "fc")
-        register(module: Sequential(Upsample(scaleFactor: 2), Conv2d(2, 4, kernelSize: 3, padding: 1, bias: false),
-                                    BatchNorm2d(4), GLU()), named: "upsample1")
+        register(module: Sequential(try! Linear(4, 8, bias: false), try! BatchNorm1d(8), GLU()), named: "fc")
+        register(module: Sequential(Upsample(scaleFactor: 2), try! Conv2d(2, 4, kernelSize: 3, padding: 1, bias: false),
+                                    try! BatchNorm2d(4), GLU()), named: "upsample1")
     }
     override func forward(_ x: Variable) throws -> Variable {
         let h = try child("fc")!(x).reshaped([x.shape[0], 2, 1, 2])
@@ -18,7 +18,7 @@ private final class Stage: Module {
 }
 
 final class ModuleTests: XCTestCase {
-    func testPyTorchNames() {
+    func testPyTorchNames() throws {
         let net = Module()
         net.register(module: Stage(), named: "h_net1")
         let names = net.stateDict().map(\.0)
@@ -34,8 +34,8 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(net.stateDict().first { $0.0.hasSuffix("num_batches_tracked") }?.1.dtype, .i64)
     }
 
-    func testPrintedTree() {
-        let seq = Sequential(Conv2d(3, 8, kernelSize: 4, stride: 2, padding: 1, bias: false), BatchNorm2d(8), LeakyReLU(0.2))
+    func testPrintedTree() throws {
+        let seq = Sequential(try Conv2d(3, 8, kernelSize: 4, stride: 2, padding: 1, bias: false), try BatchNorm2d(8), LeakyReLU(0.2))
         XCTAssertEqual(seq.description, """
             Sequential(
               (0): Conv2d(3, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False)
@@ -55,7 +55,7 @@ final class ModuleTests: XCTestCase {
         s.train()
         XCTAssertTrue(s.child("fc")!.isTraining)
         // Eval-mode forward leaves running statistics alone; train-mode moves them.
-        let x = Variable(Tensor.randn([3, 4]))
+        let x = Variable(try Tensor.randn([3, 4]))
         s.eval()
         let before = s.stateDict().map(\.1)
         _ = try s(x)
@@ -78,7 +78,7 @@ final class ModuleTests: XCTestCase {
 
         // A wrong shape names the key and both shapes, and leaves the module untouched.
         var file = try SafeTensorsFile.read(path: dir + "/a.safetensors")
-        file.set("netG.upsample1.1.weight", SafeTensor(Tensor(zeros: [4, 2, 4, 4])))
+        file.set("netG.upsample1.1.weight", SafeTensor(try Tensor(zeros: [4, 2, 4, 4])))
         let c = Stage(), cBefore = c.stateDict().map(\.1)
         XCTAssertThrowsError(try c.loadStateDict(file, prefix: "netG.")) { e in
             XCTAssertEqual("\(e)", "state dict: 'netG.upsample1.1.weight' has shape [4, 2, 4, 4] but the model expects [4, 2, 3, 3]")
@@ -91,7 +91,7 @@ final class ModuleTests: XCTestCase {
         XCTAssertThrowsError(try c.loadStateDict(missing, prefix: "netG.")) { XCTAssertTrue("\($0)".contains("missing key 'netG.fc.0.weight'")) }
         XCTAssertNoThrow(try c.loadStateDict(missing, prefix: "netG.", strict: false))
         var extra = SafeTensorsFile(tensors: a.stateDict(prefix: "netG."))
-        extra.set("netG.fc.9.weight", SafeTensor(Tensor(zeros: [1])))
+        extra.set("netG.fc.9.weight", SafeTensor(try Tensor(zeros: [1])))
         XCTAssertThrowsError(try c.loadStateDict(extra, prefix: "netG.")) { XCTAssertTrue("\($0)".contains("unexpected key(s) netG.fc.9.weight")) }
 
         // Old checkpoints without num_batches_tracked still load.
@@ -100,8 +100,8 @@ final class ModuleTests: XCTestCase {
         XCTAssertNoThrow(try c.loadStateDict(old))
     }
 
-    func testSequentialErrorNamesTheChild() {
-        let seq = Sequential(Linear(4, 3), Linear(5, 2))
+    func testSequentialErrorNamesTheChild() throws {
+        let seq = Sequential(try Linear(4, 3), try Linear(5, 2))
         XCTAssertThrowsError(try seq(Variable(Tensor(zeros: [2, 4])))) { e in
             XCTAssertTrue("\(e)".hasPrefix("(1) Linear: linear: input [2, 3] does not match weight [2, 5]"), "\(e)")
         }

@@ -4,7 +4,7 @@ import ZooTestSupport
 @testable import ZooCore
 
 final class ShapeErrorTests: XCTestCase {
-    func v(_ shape: [Int]) -> Variable { Variable(Tensor(zeros: shape), requiresGrad: true) }
+    func v(_ shape: [Int]) throws -> Variable { Variable(try Tensor(zeros: shape), requiresGrad: true) }
 
     func expect(_ fragments: [String], _ body: () throws -> Any, line: UInt = #line) {
         XCTAssertThrowsError(try body(), line: line) { error in

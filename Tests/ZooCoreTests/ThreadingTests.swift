@@ -9,9 +9,9 @@ final class ThreadingTests: XCTestCase {
         Threads.set(threads)
         defer { Threads.set(1) }
         var g = RandomGenerator(seed: 21)
-        let x = Variable(Tensor.randn([4, 8, 32, 32], generator: &g), requiresGrad: true)
-        let w = Variable(Tensor.randn([16, 8, 3, 3], std: 0.1, generator: &g), requiresGrad: true)
-        let bn = BatchNorm2d(16)
+        let x = Variable(try Tensor.randn([4, 8, 32, 32], generator: &g), requiresGrad: true)
+        let w = Variable(try Tensor.randn([16, 8, 3, 3], std: 0.1, generator: &g), requiresGrad: true)
+        let bn = try BatchNorm2d(16)
         let y = try x.conv2d(weight: w, bias: nil, stride: 1, padding: 1)
         let z = try bn(y).glu().upsampleNearest(scale: 2).sigmoid()
         let loss = try (z * z).mean()

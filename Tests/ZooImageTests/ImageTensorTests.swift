@@ -32,7 +32,7 @@ final class ImageTensorTests: XCTestCase {
     func testImageToTensorLayoutAndBack() throws {
         // 2 wide, 1 high: red pixel, then (0, 128, 255).
         let image = try Image(width: 2, height: 1, channels: 3, pixels: [255, 0, 0, 0, 128, 255])
-        let t = image.normalizedTensor()
+        let t = try image.normalizedTensor()
         XCTAssertEqual(t.shape, [3, 1, 2])
         XCTAssertEqual(t.scalars, [1, -1, -1, normalizedValue(level: 128), -1, 1])
         XCTAssertEqual(try Image(normalizedTensor: t), image)
@@ -41,7 +41,7 @@ final class ImageTensorTests: XCTestCase {
         XCTAssertThrowsError(try Image(normalizedTensor: Tensor(zeros: [4, 1, 2])))
         // Gray is replicated, alpha dropped.
         let gray = try Image(width: 1, height: 1, channels: 1, pixels: [51])
-        XCTAssertEqual(gray.normalizedTensor().scalars, Array(repeating: normalizedValue(level: 51), count: 3))
+        XCTAssertEqual(try gray.normalizedTensor().scalars, Array(repeating: normalizedValue(level: 51), count: 3))
         let rgba = try Image(width: 1, height: 1, channels: 4, pixels: [1, 2, 3, 0])
         XCTAssertEqual(try Image(normalizedTensor: rgba.normalizedTensor()).pixels, [1, 2, 3])
     }
@@ -59,7 +59,7 @@ final class ImageTensorTests: XCTestCase {
 
     func testRawTensors() throws {
         let image = try Image(width: 3, height: 2, channels: 3, pixels: Array(0..<18).map { $0 * 14 })
-        let raw = image.rawTensor()
+        let raw = try image.rawTensor()
         XCTAssertEqual(raw.shape, [2, 3, 3])
         XCTAssertEqual(raw.scalars, image.pixels.map(Float.init))
         XCTAssertEqual(try Image(rawTensor: raw), image)

@@ -34,9 +34,6 @@ final class BadInputTests: XCTestCase {
         var (s, out) = try stackzoo(["train", "dcgan/tiny", "--out", "runs/tiny", "--steps", "2"])
         XCTAssertEqual(s, 0, out)
         let ckpt = "runs/tiny/checkpoints/final.safetensors"
-        (s, out) = try stackzoo(["sample", ckpt, "--n", "100000000"])
-        XCTAssertEqual(s, 64, out)
-        XCTAssertTrue(out.contains("--n 100000000: at most 4096 images per call"), out)
         (s, out) = try stackzoo(["sample", ckpt, "--n", "4", "--out", "grids/"])
         XCTAssertEqual(s, 0, out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/grids/samples.png"), out)

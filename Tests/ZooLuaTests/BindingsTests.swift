@@ -6,7 +6,7 @@ import ZooCore
 
 /// A minimal compiled model (y = W·x) for exercising the compiled-model bindings from Lua.
 final class TinySwiftModel: ZooModel {
-    let net = Linear(3, 2)
+    let net = try! Linear(3, 2)
     lazy var opt = Adam(net.parameters(), lr: 0.1)
     var networks: [(String, Module)] { [("net", net)] }
     var optimizers: [(String, Adam)] { [("opt", opt)] }
@@ -16,14 +16,14 @@ final class TinySwiftModel: ZooModel {
         opt.zeroGrad()
         let loss = try (net(Variable(x)) * net(Variable(x))).mean()
         try loss.backward()
-        opt.step()
+        try opt.step()
         return [("loss", loss.value.item)]
     }
     func sample(_ request: SampleRequest) throws -> [(String, Tensor)] {
         var g = RandomGenerator(seed: request.seed)
-        return [("img4", Tensor.randn([request.n, 3, 4, 4], generator: &g))]
+        return [("img4", try Tensor.randn([request.n, 3, 4, 4], generator: &g))]
     }
-    func stateTensors() -> [(String, Tensor)] { [("extra.scale", Tensor(shape: [1], repeating: 2))] }
+    func stateTensors() -> [(String, Tensor)] { [("extra.scale", try! Tensor(shape: [1], repeating: 2))] }
     func loadStateTensors(_ tensors: [String: Tensor]) throws {}
 
     static func register() {
@@ -199,6 +199,9 @@ final class BindingsTests: XCTestCase {
             zoo.run.install_interrupt_handler()
             assert(zoo.run.interrupted() == false and type(zoo.run.is_tty()) == "boolean")
             assert(zoo.run.clock() > 0 and zoo.run.peak_rss_mb() > 0)
+            zoo.run.check_memory(1000, "a kilobyte")
+            local ok, err = pcall(zoo.run.check_memory, 1e18, "an exabyte")
+            assert(not ok and err:find("out of memory: requested 1.0 EB for an exabyte", 1, true), err)
             zoo.run.mkdir(dir .. "/a/b")
             zoo.run.write_atomic(dir .. "/a/b/t.txt", "hello")
             assert(zoo.run.exists(dir .. "/a/b/t.txt") and #zoo.run.list_files(dir .. "/a/b", ".txt") == 1)

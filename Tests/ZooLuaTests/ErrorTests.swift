@@ -21,12 +21,16 @@ final class ErrorTests: XCTestCase {
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(2):frobnicate()", ["test:2: tensor has no field or method 'frobnicate'"])
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.tensor({1, {2}})", ["ragged nested table"])
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.tensor({1, 'a'})", ["tensor data must be numbers"])
-        // Sizes that could not be allocated fail instead of killing the process.
-        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(1e6, 1e6)", ["would not fit in memory"])
-        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(1e10, 1e10, 1e10)", ["is too large"])
-        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.nn.Linear(1e6, 1e6)", ["bad argument #2 to 'Linear'", "would not fit"])
+        // Sizes that could not be allocated fail (before allocating) instead of killing the process.
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(1e6, 1e6)",
+                          ["test:2: out of memory: requested 4.0 TB for a tensor of shape [1000000, 1000000] (available "])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(1e10, 1e10, 1e10)",
+                          ["out of memory: requested over 1000 EB for a tensor of shape [10000000000, 10000000000, 10000000000] (more than any machine can address)"])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.nn.Linear(1e6, 1e6)",
+                          ["out of memory: requested 4.0 TB for Linear(1000000, 1000000) weight [1000000, 1000000]"])
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.nn.Linear(-1, 3)", ["bad argument #1 to 'Linear' (size must be a positive integer, got -1)"])
-        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.ones(2, 3):replicate(1e6, 1e6)", ["would not fit"])
+        assertScriptError(lua, "local zoo = require 'zoo'\nzoo.ones(2, 3):replicate(1e6, 1e6)",
+                          ["out of memory: requested 24.0 TB for replicate [2, 3] to 1000000×1000000"])
         assertScriptError(lua, "local zoo = require 'zoo'\nzoo.zeros(-2)", ["non-negative"])
     }
 

@@ -164,6 +164,25 @@ final class TrainingTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/runs/nan/checkpoints/step-000004.safetensors"))
     }
 
+    func testADamagedCheckpointIsRefusedOnResumeAndSample() throws {
+        XCTAssertEqual(try stackzoo(["train", "tiny.lua", "--out", "runs/bad", "--steps", "3"]).0, 0)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: dir + "/runs/bad/checkpoints").filter { $0.hasSuffix(".safetensors") }
+        for name in checkpoints {
+            let url = URL(fileURLWithPath: dir + "/runs/bad/checkpoints/" + name)
+            var bytes = try Data(contentsOf: url)
+            bytes[bytes.count - 100] ^= 0x01
+            try bytes.write(to: url)
+        }
+        let (s, out) = try stackzoo(["train", "--resume", "runs/bad", "--steps", "6"])
+        XCTAssertNotEqual(s, 0, out)
+        XCTAssertNotNil(out.range(of: #"runs/bad/checkpoints/[a-z0-9-]+\.safetensors: checksum mismatch \(tensor data damaged\)"#,
+                                  options: .regularExpression), out)
+        XCTAssertFalse(out.contains("resuming"), out)
+        let (s2, out2) = try stackzoo(["sample", "runs/bad/checkpoints/final.safetensors", "--out", "x.png"])
+        XCTAssertNotEqual(s2, 0, out2)
+        XCTAssertTrue(out2.contains("runs/bad/checkpoints/final.safetensors: checksum mismatch (tensor data damaged)"), out2)
+    }
+
     func testFailedCheckpointWriteLeavesThePreviousOneReadable() throws {
         XCTAssertEqual(try stackzoo(["train", "tiny.lua", "--out", "runs/atomic", "--steps", "3"]).0, 0)
         // A folder where the next checkpoint file should go makes its rename fail.

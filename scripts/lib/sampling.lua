@@ -29,6 +29,11 @@ function sampling.load(opts)
   local model, meta = zoo.load_checkpoint(opts.checkpoint)
   -- Sampling needs no discriminators or optimiser state: free them (compiled models).
   if model.release_training_state then model:release_training_state() end
+  -- The loops keep n images of every branch, their concatenation and the grid: refuse too many
+  -- before the first is generated.
+  local n, bytes = opts.n or 16, 0
+  for _, s in ipairs(model.image_sizes or {}) do bytes = bytes + 3 * n * 3 * s * s * 4 end
+  zoo.run.check_memory(bytes, string.format("%d sampled images", n))
   local conditions
   if model.text_dim and opts.captions then
     -- The checkpoint's own data config (its embeddings file included); --dataset moves its root.

@@ -1,9 +1,18 @@
 // Hand-vectorised CPU kernels (AVX2/FMA, chosen at run time): a sigmoid that rounds exactly as the
 // scalar Swift/glibc form, and a direct convolution (and its weight gradient) for few channels;
-// and the thread pool that runs the engine's parallel regions.
+// and the thread pool that runs the engine's parallel regions; xxHash64 and non-finite scans for
+// checkpoints.
 #ifndef CZOOKERNELS_H
 #define CZOOKERNELS_H
 #include <stddef.h>
+#include <stdint.h>
+
+/// XXH64 of `length` bytes with `seed` (the xxHash specification; little-endian hosts).
+uint64_t zoo_xxh64(const void *data, size_t length, uint64_t seed);
+
+/// How many of `count` floats are NaN or ±inf, with the index of the first in *first (`count`
+/// when none): F32 for bytes = 4, F16 for 2, BF16 for −2.
+size_t zoo_count_nonfinite(const void *data, size_t count, int bytes, size_t *first);
 
 /// out[i] = σ(x[i]) rounded exactly as StackZoo's scalar sigmoid with glibc's expf:
 /// x ≥ 0: 1 / (1 + expf(−x)); x < 0: e / (1 + e) with e = expf(x). In place is allowed.

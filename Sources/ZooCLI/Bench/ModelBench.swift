@@ -51,16 +51,16 @@ enum ModelBench {
     /// show reliably: on the 2-core EPYC here sgemm reaches ~200 GFLOP/s, well above the 80 once assumed).
     static let peakGFLOPs: Double = {
         let n = 2048
-        return 2 * Double(n * n * n) / OpsBench.sgemmSeconds(m: n, n: n, k: n, repeats: 3) * 1e-9
+        return 2 * Double(n * n * n) / ((try? OpsBench.sgemmSeconds(m: n, n: n, k: n, repeats: 3)) ?? .infinity) * 1e-9
     }()
 
-    static func syntheticBatch(_ model: ZooModel, batch: Int, generator: inout RandomGenerator) -> [String: Tensor] {
+    static func syntheticBatch(_ model: ZooModel, batch: Int, generator: inout RandomGenerator) throws -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for s in model.imageSizes {
-            out["real.\(s)"] = Tensor.uniform([batch, 3, s, s], low: -1, high: 1, generator: &generator)
-            if model.textDimension != nil { out["wrong.\(s)"] = Tensor.uniform([batch, 3, s, s], low: -1, high: 1, generator: &generator) }
+            out["real.\(s)"] = try Tensor.uniform([batch, 3, s, s], low: -1, high: 1, generator: &generator)
+            if model.textDimension != nil { out["wrong.\(s)"] = try Tensor.uniform([batch, 3, s, s], low: -1, high: 1, generator: &generator) }
         }
-        if let t = model.textDimension { out["text"] = Tensor.randn([batch, t], generator: &generator) }
+        if let t = model.textDimension { out["text"] = try Tensor.randn([batch, t], generator: &generator) }
         return out
     }
 
@@ -82,10 +82,10 @@ enum ModelBench {
         GlobalRandom.seed(0)
         let model = try ModelRegistry.shared.make(w.model, values: w.values)
         var g = RandomGenerator(seed: 1)
-        let data = syntheticBatch(model, batch: batch, generator: &g)
-        let condition = model.textDimension.map { Tensor.randn([batch, $0], generator: &g) }
+        let data = try syntheticBatch(model, batch: batch, generator: &g)
+        let condition = try model.textDimension.map { try Tensor.randn([batch, $0], generator: &g) }
         // Sampling workloads hold what `stackzoo sample` holds: the generator, no discriminators.
-        if !w.train { model.releaseTrainingState() }
+        if !w.train { try model.releaseTrainingState() }
         let buildPeak = statusMB("VmHWM")
         let reset = resetPeakRSS()
         func once() throws {

@@ -27,12 +27,12 @@ enum OpsBench {
     }
 
     /// Bare sgemm C[m×n] = A[m×k]·B[k×n] on preallocated buffers.
-    static func sgemmSeconds(m: Int, n: Int, k: Int, repeats: Int) -> Double {
-        let a = Tensor.uniform([m, k], low: -1, high: 1), b = Tensor.uniform([k, n], low: -1, high: 1)
-        var c = Tensor(zeros: [m, n])
-        return a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
+    static func sgemmSeconds(m: Int, n: Int, k: Int, repeats: Int) throws -> Double {
+        let a = try Tensor.uniform([m, k], low: -1, high: 1), b = try Tensor.uniform([k, n], low: -1, high: 1)
+        var c = try Tensor(zeros: [m, n])
+        return try a.withUnsafeBufferPointer { pa in
+            try b.withUnsafeBufferPointer { pb in
+                try c.withUnsafeMutableBufferPointer { pc in
                     median(repeats) {
                         BLAS.sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
                                    c: pc.baseAddress!, ldc: n)
@@ -43,22 +43,22 @@ enum OpsBench {
     }
 
     static func run(_ c: ConvCase, repeats: Int) throws -> OpsBenchRow {
-        let x = Variable(Tensor.uniform([c.batch, c.inChannels, c.inSize, c.inSize], low: -1, high: 1), requiresGrad: true)
-        let w = Variable(Tensor.uniform([c.outChannels, c.inChannels, c.kernel, c.kernel], low: -0.1, high: 0.1),
+        let x = Variable(try Tensor.uniform([c.batch, c.inChannels, c.inSize, c.inSize], low: -1, high: 1), requiresGrad: true)
+        let w = Variable(try Tensor.uniform([c.outChannels, c.inChannels, c.kernel, c.kernel], low: -0.1, high: 0.1),
                          requiresGrad: true)
         let fwd = try median(repeats) {
             _ = try withNoGrad { try x.conv2d(weight: w, bias: nil, stride: c.stride, padding: c.padding) }
         }
         let y = try x.conv2d(weight: w, bias: nil, stride: c.stride, padding: c.padding)
-        let g = Tensor.uniform(y.shape, low: -1, high: 1)
+        let g = try Tensor.uniform(y.shape, low: -1, high: 1)
         let bwd = try median(repeats) {
             x.grad = nil
             w.grad = nil
             try y.backward(g, retainGraph: true)
         }
-        let sg = sgemmSeconds(m: c.m, n: c.n, k: c.k, repeats: repeats)
+        let sg = try sgemmSeconds(m: c.m, n: c.n, k: c.k, repeats: repeats)
         // Backward GEMMs: dW [M×K] = G[M×N]·colᵀ, dcol [K×N] = Wᵀ·G.
-        let sgBwd = sgemmSeconds(m: c.m, n: c.k, k: c.n, repeats: repeats) + sgemmSeconds(m: c.k, n: c.n, k: c.m, repeats: repeats)
+        let sgBwd = try sgemmSeconds(m: c.m, n: c.k, k: c.n, repeats: repeats) + sgemmSeconds(m: c.k, n: c.n, k: c.m, repeats: repeats)
         let f = c.flopsForward * 1e-9
         return OpsBenchRow(name: c.name, m: c.m, n: c.n, k: c.k, sgemmGflops: f / sg, convForwardGflops: f / fwd,
                            sgemmBackwardGflops: 2 * f / sgBwd, convBackwardGflops: 2 * f / bwd)

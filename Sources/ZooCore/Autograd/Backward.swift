@@ -20,7 +20,7 @@ extension Variable {
             guard value.count == 1 else {
                 throw ZooError.shape(op: "backward", message: "a gradient is needed for a non-scalar result of shape \(shapeString(shape))")
             }
-            seed = Tensor(shape: shape, repeating: 1)
+            seed = try Tensor(shape: shape, repeating: 1)
         }
         var order: [Variable?] = topologicalOrder()
         if order.contains(where: { $0!.graphReleased }) {
@@ -36,15 +36,17 @@ extension Variable {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(v)) else { continue }
                 guard let record = v.record else {
                     if v.requiresGrad {
-                        if v.grad == nil { v.grad = g } else { v.grad!.addInPlace(g) }
+                        if v.grad == nil { v.grad = g } else { try v.grad!.addInPlace(g) }
                     }
                     continue
                 }
-                let inputGrads = try Gradients.backward(record, inputs: v.inputs, output: v.value, grad: g)
+                let inputGrads = try attributingMemory(to: "the backward pass of \(record.op.rawValue) \(shapeString(v.shape))") {
+                    try Gradients.backward(record, inputs: v.inputs, output: v.value, grad: g)
+                }
                 for (input, ig) in zip(v.inputs, inputGrads) where input.requiresGrad {
                     guard let ig else { continue }
                     let key = ObjectIdentifier(input)
-                    if grads[key] == nil { grads[key] = ig } else { grads[key]!.addInPlace(ig) }
+                    if grads[key] == nil { grads[key] = ig } else { try grads[key]!.addInPlace(ig) }
                 }
             }
         }

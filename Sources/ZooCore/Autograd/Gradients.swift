@@ -8,10 +8,10 @@ enum Gradients {
         func need(_ i: Int) -> Bool { i < inputs.count && inputs[i].requiresGrad }
         switch record {
         case .add(let aShape, let bShape):
-            return [g.sum(toShape: aShape), g.sum(toShape: bShape)]
+            return [try g.sum(toShape: aShape), try g.sum(toShape: bShape)]
 
         case .sub(let aShape, let bShape):
-            return [g.sum(toShape: aShape), need(1) ? g.sum(toShape: bShape).map { -$0 } : nil]
+            return [try g.sum(toShape: aShape), need(1) ? try g.sum(toShape: bShape).map { -$0 } : nil]
 
         case .mul(let a, let b):
             return [need(0) ? try (g * b).sum(toShape: a.shape) : nil,
@@ -27,29 +27,29 @@ enum Gradients {
             return [g]
 
         case .mulScalar(let s):
-            return [g.map { $0 * s }]
+            return [try g.map { $0 * s }]
 
         case .powScalar(let x, let p):
-            if p == 2 { return [g.zipMap(x) { $0 * 2 * $1 }] }
-            return [g.zipMap(x, cost: 8) { $0 * p * powf($1, p - 1) }]
+            if p == 2 { return [try g.zipMap(x) { $0 * 2 * $1 }] }
+            return [try g.zipMap(x, cost: 8) { $0 * p * powf($1, p - 1) }]
 
         case .exp(let out):
-            return [g.zipMap(out) { $0 * $1 }]
+            return [try g.zipMap(out) { $0 * $1 }]
 
         case .log(let x):
-            return [g.zipMap(x) { $0 / $1 }]
+            return [try g.zipMap(x) { $0 / $1 }]
 
         case .sqrt(let out):
-            return [g.zipMap(out) { $0 / (2 * $1) }]
+            return [try g.zipMap(out) { $0 / (2 * $1) }]
 
         case .matmul(let a, let b):
             // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G.
-            return [need(0) ? Tensor.matmulKernel(g, b, transB: true) : nil,
-                    need(1) ? Tensor.matmulKernel(a, g, transA: true) : nil]
+            return [need(0) ? try Tensor.matmulKernel(g, b, transB: true) : nil,
+                    need(1) ? try Tensor.matmulKernel(a, g, transA: true) : nil]
 
         case .bmm(let a, let b):
-            return [need(0) ? Tensor.bmmKernel(g, b, transB: true) : nil,
-                    need(1) ? Tensor.bmmKernel(a, g, transA: true) : nil]
+            return [need(0) ? try Tensor.bmmKernel(g, b, transB: true) : nil,
+                    need(1) ? try Tensor.bmmKernel(a, g, transA: true) : nil]
 
         case .linear(let x, let w, let hasBias, let inShape):
             // y = x·Wᵀ + b over rows: dx = G·W, dW = Gᵀ·x, db = Σ_rows G.
@@ -57,7 +57,7 @@ enum Gradients {
             let rows = x.count / max(inF, 1)
             let g2 = try g.reshaped([rows, outF]), x2 = try x.reshaped([rows, inF])
             var dx = need(0) ? try Tensor.matmulKernel(g2, w).reshaped(inShape) : nil
-            var dw = need(1) ? Tensor.matmulKernel(g2, x2, transA: true) : nil
+            var dw = need(1) ? try Tensor.matmulKernel(g2, x2, transA: true) : nil
             RoundingProbe.perturb(&dx, reduction: outF)
             RoundingProbe.perturb(&dw, reduction: rows)
             var grads: [Tensor?] = [dx, dw]
@@ -65,14 +65,14 @@ enum Gradients {
             return grads
 
         case .conv2d(let x, let w, let hasBias, let geometry):
-            var (dx, dw, db) = Tensor.conv2dBackward(x, w, hasBias: hasBias && need(2), geometry, g,
+            var (dx, dw, db) = try Tensor.conv2dBackward(x, w, hasBias: hasBias && need(2), geometry, g,
                                                       needInput: need(0), needWeight: need(1))
             RoundingProbe.perturb(&dx, reduction: geometry.outChannels * geometry.kernelH * geometry.kernelW)
             RoundingProbe.perturb(&dw, reduction: geometry.colCols)
             return hasBias ? [dx, dw, db] : [dx, dw]
 
         case .conv2dReplicated(let code, let rest, let wCode, let wRest, let codeFirst, let hasBias, let geometry):
-            var (dcode, drest, dw, db) = Tensor.conv2dReplicatedBackward(
+            var (dcode, drest, dw, db) = try Tensor.conv2dReplicatedBackward(
                 code: code, rest: rest, wCode: wCode, wRest: wRest, codeFirst: codeFirst, hasBias: hasBias && need(3), geometry, g,
                 needCode: need(0), needRest: need(1), needWeight: need(2))
             RoundingProbe.perturb(&dcode, reduction: geometry.outChannels * geometry.kernelH * geometry.kernelW)
@@ -81,34 +81,34 @@ enum Gradients {
             return hasBias ? [dcode, drest, dw, db] : [dcode, drest, dw]
 
         case .upsampleNearest(let scale):
-            return [g.downsampledSum(scale)]
+            return [try g.downsampledSum(scale)]
 
         case .batchNorm(let x, let mean, let invstd, let alpha, let shift, let affine, let training, let activation):
             let shape = x.shape
             let b = shape[0], c = shape[1], s = shape.count == 4 ? shape[2] * shape[3] : 1
-            let dx: Tensor? = need(0) ? Tensor(uninitialized: shape) : nil
-            let (dgamma, dbeta) = withExtendedLifetime((g, x)) {
-                batchNormBackward(g.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean, invstd: invstd,
+            let dx: Tensor? = need(0) ? try Tensor(uninitialized: shape) : nil
+            let (dgamma, dbeta) = try withExtendedLifetime((g, x)) {
+                try batchNormBackward(g.ptr, x: x.ptr, batch: b, channels: c, spatial: s, mean: mean, invstd: invstd,
                                   alpha: alpha, shift: shift, activation: activation, training: training, dx: dx?.ptr)
             }
             guard affine else { return [dx] }
             return [dx, try Tensor(shape: [c], data: dgamma), try Tensor(shape: [c], data: dbeta)]
 
         case .relu(let x):
-            return [g.zipMap(x) { reluGradient($0, $1) }]
+            return [try g.zipMap(x) { reluGradient($0, $1) }]
 
         case .leakyRelu(let x, let slope):
-            return [g.zipMap(x) { leakyReluGradient($0, $1, slope) }]
+            return [try g.zipMap(x) { leakyReluGradient($0, $1, slope) }]
 
         case .sigmoid(let out):
-            return [g.zipMap(out) { $0 * $1 * (1 - $1) }]
+            return [try g.zipMap(out) { $0 * $1 * (1 - $1) }]
 
         case .tanh(let out):
-            return [g.zipMap(out) { $0 * (1 - $1 * $1) }]
+            return [try g.zipMap(out) { $0 * (1 - $1 * $1) }]
 
         case .glu(let x):
             // out = a·σ(b): da = g·σ(b), db = g·a·σ(b)·(1 − σ(b)).
-            let dx = Tensor(uninitialized: x.shape)
+            let dx = try Tensor(uninitialized: x.shape)
             let half = x.shape[1] / 2
             let block = half * x.shape[2...].reduce(1, *)
             let src = x.ptr, gp = g.ptr, dst = dx.ptr
@@ -129,14 +129,14 @@ enum Gradients {
 
         case .concat(let axis, let sizes):
             var start = 0
-            return sizes.map { n in
+            return try sizes.map { n in
                 defer { start += n }
-                return g.sliceKernel(axis: axis, start: start, length: n)
+                return try g.sliceKernel(axis: axis, start: start, length: n)
             }
 
         case .slice(let inShape, let axis, let start):
-            var dx = Tensor(zeros: inShape)
-            dx.addSlice(g, axis: axis, start: start)
+            var dx = try Tensor(zeros: inShape)
+            try dx.addSlice(g, axis: axis, start: start)
             return [dx]
 
         case .reshape(let inShape):
@@ -147,17 +147,17 @@ enum Gradients {
             return [try g.sum(toShape: [s[0], s[1], 1, 1]).reshaped([s[0], s[1]])]
 
         case .transpose:
-            return [g.transposedLast2()]
+            return [try g.transposedLast2()]
 
         case .bceProbs(let p, let t):
             // PyTorch: (p − t) / max(p·(1 − p), 1e-12) / N · g.
             let scale = g.item / Float(max(t.count, 1))
-            let d = p.zipMap(t) { pv, tv in (pv - tv) / max((1 - pv) * pv, 1e-12) * scale }
+            let d = try p.zipMap(t) { pv, tv in (pv - tv) / max((1 - pv) * pv, 1e-12) * scale }
             return [try d.reshaped(p.shape)]
 
         case .bceLogits(let x, let t):
             let scale = g.item / Float(max(t.count, 1))
-            let d = x.zipMap(t) { xv, tv in (sigmoidScalar(xv) - tv) * scale }
+            let d = try x.zipMap(t) { xv, tv in (sigmoidScalar(xv) - tv) * scale }
             return [try d.reshaped(x.shape)]
         }
     }

@@ -13,7 +13,7 @@ extension Variable {
             let lp = max(Double(logf(pp[i])), -100), l1p = max(Double(logf(1 - pp[i])), -100)
             acc -= Double(tp[i]) * lp + (1 - Double(tp[i])) * l1p
         }
-        let out = Tensor(shape: [1], repeating: Float(acc / Double(max(target.count, 1))))
+        let out = try Tensor(shape: [1], repeating: Float(acc / Double(max(target.count, 1))))
         return withExtendedLifetime((p, target)) { result(out, [p], .bceProbs(p: p.value, target: target)) }
     }
 
@@ -28,7 +28,7 @@ extension Variable {
             let v = Double(xp[i]), t = Double(tp[i])
             acc += max(v, 0) - v * t + Foundation.log1p(Foundation.exp(-abs(v)))
         }
-        let out = Tensor(shape: [1], repeating: Float(acc / Double(max(target.count, 1))))
+        let out = try Tensor(shape: [1], repeating: Float(acc / Double(max(target.count, 1))))
         return withExtendedLifetime((x, target)) { result(out, [x], .bceLogits(x: x.value, target: target)) }
     }
 }

@@ -59,7 +59,7 @@ extension Variable {
         let (alpha, shift) = batchNormCoefficients(mean: mean, invstd: invstd, gamma: weight?.value, beta: bias?.value)
         var outShape = shape
         if activation == .glu { outShape[1] /= 2 }
-        let out = Tensor(uninitialized: outShape)
+        let out = try attributingMemory(to: "batch_norm \(shapeString(shape))") { try Tensor(uninitialized: outShape) }
         batchNormApply(value.ptr, batch: b, channels: c, spatial: s, alpha: alpha, shift: shift, activation: activation, out: out.ptr)
         let inputs = [self] + [weight, bias].compactMap { $0 }
         // The record keeps x (alive anyway as this op's input) rather than a normalised copy.

@@ -24,65 +24,73 @@ extension Variable {
         return result(v, [a, b], .div(a: a.value, b: b.value))
     }
 
-    public static func + (a: Variable, s: Float) -> Variable {
-        result(a.value.map { $0 + s }, [a], .addScalar)
+    public static func + (a: Variable, s: Float) throws -> Variable {
+        result(try a.unary("add") { try $0.map { $0 + s } }, [a], .addScalar)
     }
 
-    public static func - (a: Variable, s: Float) -> Variable { a + (-s) }
-    public static func + (s: Float, a: Variable) -> Variable { a + s }
-    public static func - (s: Float, a: Variable) -> Variable { (a * -1) + s }
+    public static func - (a: Variable, s: Float) throws -> Variable { try a + (-s) }
+    public static func + (s: Float, a: Variable) throws -> Variable { try a + s }
+    public static func - (s: Float, a: Variable) throws -> Variable { try (a * -1) + s }
 
-    public static func * (a: Variable, s: Float) -> Variable {
-        result(a.value.map { $0 * s }, [a], .mulScalar(s))
+    public static func * (a: Variable, s: Float) throws -> Variable {
+        result(try a.unary("mul") { try $0.map { $0 * s } }, [a], .mulScalar(s))
     }
 
-    public static func * (s: Float, a: Variable) -> Variable { a * s }
-    public static func / (a: Variable, s: Float) -> Variable { a * (1 / s) }
-    public static prefix func - (a: Variable) -> Variable { a * -1 }
+    public static func * (s: Float, a: Variable) throws -> Variable { try a * s }
+    public static func / (a: Variable, s: Float) throws -> Variable { try a * (1 / s) }
+    public static prefix func - (a: Variable) throws -> Variable { try a * -1 }
 
     /// x^p elementwise.
-    public func pow(_ p: Float) -> Variable {
-        let out: Tensor
-        if p == 2 { out = value.map { $0 * $0 } } else { out = value.map(cost: 8) { powf($0, p) } }
+    public func pow(_ p: Float) throws -> Variable {
+        let out = try unary("pow") { x in p == 2 ? try x.map { $0 * $0 } : try x.map(cost: 8) { powf($0, p) } }
         return Variable.result(out, [self], .powScalar(x: value, exponent: p))
     }
 
-    public func exp() -> Variable {
-        let out = value.map(cost: 8) { expf($0) }
+    public func exp() throws -> Variable {
+        let out = try unary("exp") { try $0.map(cost: 8) { expf($0) } }
         return Variable.result(out, [self], .exp(out: out))
     }
 
-    public func log() -> Variable {
-        Variable.result(value.map(cost: 8) { logf($0) }, [self], .log(x: value))
+    public func log() throws -> Variable {
+        Variable.result(try unary("log") { try $0.map(cost: 8) { logf($0) } }, [self], .log(x: value))
     }
 
-    public func sqrt() -> Variable {
-        let out = value.map(cost: 4) { $0.squareRoot() }
+    public func sqrt() throws -> Variable {
+        let out = try unary("sqrt") { try $0.map(cost: 4) { $0.squareRoot() } }
         return Variable.result(out, [self], .sqrt(out: out))
+    }
+
+    /// `kernel(value)`, with a refused allocation reported as `op` on this shape.
+    @inline(__always)
+    func unary(_ op: String, _ kernel: (Tensor) throws -> Tensor) throws -> Tensor {
+        try attributingMemory(to: "\(op) \(shapeString(shape))") { try kernel(value) }
     }
 }
 
 // MARK: - Activations
 
 extension Variable {
-    public func relu() -> Variable {
-        Variable.result(value.map { reluScalar($0) }, [self], .relu(x: value))
+    public func relu() throws -> Variable {
+        Variable.result(try unary("relu") { try $0.map { reluScalar($0) } }, [self], .relu(x: value))
     }
 
     /// max(x, 0) + slope·min(x, 0); the derivative at 0 is `slope` (as PyTorch).
-    public func leakyRelu(_ slope: Float = 0.01) -> Variable {
-        Variable.result(value.map { leakyReluScalar($0, slope) }, [self], .leakyRelu(x: value, slope: slope))
+    public func leakyRelu(_ slope: Float = 0.01) throws -> Variable {
+        Variable.result(try unary("leaky_relu") { try $0.map { leakyReluScalar($0, slope) } }, [self], .leakyRelu(x: value, slope: slope))
     }
 
-    public func sigmoid() -> Variable {
-        let out = Tensor(uninitialized: shape)
-        let src = value.ptr, dst = out.ptr
-        parallelFor(out.count, costPerItem: 4) { r in sigmoidRow(src + r.lowerBound, dst + r.lowerBound, count: r.count) }
+    public func sigmoid() throws -> Variable {
+        let out = try unary("sigmoid") { x in
+            let out = try Tensor(uninitialized: x.shape)
+            let src = x.ptr, dst = out.ptr
+            parallelFor(out.count, costPerItem: 4) { r in sigmoidRow(src + r.lowerBound, dst + r.lowerBound, count: r.count) }
+            return out
+        }
         return Variable.result(out, [self], .sigmoid(out: out))
     }
 
-    public func tanh() -> Variable {
-        let out = value.map(cost: 8) { tanhf($0) }
+    public func tanh() throws -> Variable {
+        let out = try unary("tanh") { try $0.map(cost: 8) { tanhf($0) } }
         return Variable.result(out, [self], .tanh(out: out))
     }
 
@@ -95,7 +103,7 @@ extension Variable {
         let half = shape[1] / 2
         var outShape = shape
         outShape[1] = half
-        let out = Tensor(uninitialized: outShape)
+        let out = try unary("glu") { _ in try Tensor(uninitialized: outShape) }
         let inner = shape[2...].reduce(1, *)
         let block = half * inner
         let src = value.ptr, dst = out.ptr
@@ -118,7 +126,10 @@ extension Variable {
             throw ZooError.shape(op: "matmul", message: "cannot multiply \(shapeString(shape)) by \(shapeString(other.shape))")
         }
         FlopCounter.add(m: shape[0], n: other.shape[1], k: shape[1])
-        return Variable.result(Tensor.matmulKernel(value, other.value), [self, other], .matmul(a: value, b: other.value))
+        let out = try attributingMemory(to: "matmul \(shapeString(shape)) x \(shapeString(other.shape))") {
+            try Tensor.matmulKernel(value, other.value)
+        }
+        return Variable.result(out, [self, other], .matmul(a: value, b: other.value))
     }
 
     /// Shapes: (B, M, K) × (B, K, N) → (B, M, N).
@@ -127,7 +138,10 @@ extension Variable {
             throw ZooError.shape(op: "bmm", message: "cannot batch-multiply \(shapeString(shape)) by \(shapeString(other.shape))")
         }
         FlopCounter.add(m: shape[0] * shape[1], n: other.shape[2], k: shape[2])
-        return Variable.result(Tensor.bmmKernel(value, other.value), [self, other], .bmm(a: value, b: other.value))
+        let out = try attributingMemory(to: "bmm \(shapeString(shape)) x \(shapeString(other.shape))") {
+            try Tensor.bmmKernel(value, other.value)
+        }
+        return Variable.result(out, [self, other], .bmm(a: value, b: other.value))
     }
 
     /// x·Wᵀ + b over the last axis. Shapes: (*, in), W (out, in), b (out) → (*, out).
@@ -140,7 +154,9 @@ extension Variable {
         }
         let rows = value.count / max(inF, 1)
         FlopCounter.add(m: rows, n: weight.shape[0], k: inF)
-        let out = Tensor.linearKernel(value, rows: rows, weight.value, bias?.value)
+        let out = try attributingMemory(to: "linear \(shapeString(shape)) x weight \(shapeString(weight.shape))ᵀ") {
+            try Tensor.linearKernel(value, rows: rows, weight.value, bias?.value)
+        }
         let outShape = Array(shape.dropLast()) + [weight.shape[0]]
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Variable.result(try out.reshaped(outShape), inputs,
@@ -164,18 +180,26 @@ extension Variable {
         guard g.height + 2 * padding >= g.kernelH, g.width + 2 * padding >= g.kernelW else {
             throw ZooError.shape(op: "conv2d", message: "input \(shapeString(shape)) is smaller than the kernel \(g.kernelH)×\(g.kernelW) (padding \(padding))")
         }
+        return try attributingMemory(to: "conv2d \(shapeString(shape)) * weight \(shapeString(weight.shape)) (stride \(stride), padding \(padding))") {
+            // The output's size first: geometry products below must not overflow.
+            _ = try Tensor.checkedElementCount([g.batch, g.outChannels, g.outH, g.outW], op: "conv2d output")
+            return try conv2dRecorded(weight: weight, bias: bias, g)
+        }
+    }
+
+    private func conv2dRecorded(weight: Variable, bias: Variable?, _ g: ConvGeometry) throws -> Variable {
         FlopCounter.add(m: g.outChannels, n: g.colCols, k: g.colRows)
         if case .joinedWithReplicated(let code, let rest, let codeFirst)? = provenance {
             // [replicate(code); rest] or [rest; replicate(code)]: the constant planes' taps are summed
             // instead of convolved.
-            let (wCode, wRest) = Tensor.splitReplicatedWeights(weight.value, codeChannels: code.shape[1], codeFirst: codeFirst)
-            let out = Tensor.conv2dReplicatedKernel(code: code.value, rest: rest.value, wCode: wCode, wRest: wRest,
+            let (wCode, wRest) = try Tensor.splitReplicatedWeights(weight.value, codeChannels: code.shape[1], codeFirst: codeFirst)
+            let out = try Tensor.conv2dReplicatedKernel(code: code.value, rest: rest.value, wCode: wCode, wRest: wRest,
                                                     bias: bias?.value, g)
             let inputs = [code, rest, weight] + (bias.map { [$0] } ?? [])
             return Variable.result(out, inputs, .conv2dReplicated(code: code.value, rest: rest.value, wCode: wCode,
                                                                   wRest: wRest, codeFirst: codeFirst, hasBias: bias != nil, geometry: g))
         }
-        let out = Tensor.conv2dKernel(value, weight.value, bias?.value, g)
+        let out = try Tensor.conv2dKernel(value, weight.value, bias?.value, g)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Variable.result(out, inputs, .conv2d(x: value, w: weight.value, hasBias: bias != nil, geometry: g))
     }
@@ -189,7 +213,11 @@ extension Variable {
         guard shape.count == 4, scale >= 1 else {
             throw ZooError.shape(op: "upsample", message: "expects [B, C, H, W] and scale ≥ 1, got \(shapeString(shape)) and \(scale)")
         }
-        return Variable.result(value.upsampledNearest(scale), [self], .upsampleNearest(scale: scale))
+        let out = try unary("upsample") { x in
+            _ = try Tensor.checkedElementCount(x.shape + [scale, scale], op: "upsample output")
+            return try x.upsampledNearest(scale)
+        }
+        return Variable.result(out, [self], .upsampleNearest(scale: scale))
     }
 
     /// Spatial replicate. Shapes: (B, C) → (B, C, H, W).
@@ -197,7 +225,11 @@ extension Variable {
         guard shape.count == 2, height >= 1, width >= 1 else {
             throw ZooError.shape(op: "replicate", message: "expects [B, C] and positive sizes, got \(shapeString(shape)) to \(height)×\(width)")
         }
-        let out = Variable.result(value.replicatedSpatially(height: height, width: width), [self], .replicate)
+        let t = try attributingMemory(to: "replicate \(shapeString(shape)) to \(height)×\(width)") {
+            _ = try Tensor.checkedElementCount(shape + [height, width], op: "replicate output")
+            return try value.replicatedSpatially(height: height, width: width)
+        }
+        let out = Variable.result(t, [self], .replicate)
         out.provenance = .replicated(code: self)
         return out
     }
@@ -207,7 +239,7 @@ extension Variable {
         guard shape.count >= 2 else {
             throw ZooError.shape(op: "transpose", message: "needs at least 2 dimensions, got \(shapeString(shape))")
         }
-        return Variable.result(value.transposedLast2(), [self], .transpose)
+        return Variable.result(try unary("transpose") { try $0.transposedLast2() }, [self], .transpose)
     }
 
     /// Same elements in a new shape (one dimension may be -1).
@@ -221,7 +253,7 @@ extension Variable {
         guard start >= 0, length >= 0, start + length <= shape[ax] else {
             throw ZooError.shape(op: "slice", message: "range \(start)..<\(start + length) out of bounds for axis \(ax) of \(shapeString(shape))")
         }
-        return Variable.result(value.sliceKernel(axis: ax, start: start, length: length), [self],
+        return Variable.result(try unary("slice") { try $0.sliceKernel(axis: ax, start: start, length: length) }, [self],
                                .slice(inShape: shape, axis: ax, start: start))
     }
 
@@ -255,7 +287,10 @@ extension Variable {
             }
             outShape[ax] += p.shape[ax]
         }
-        let out = result(Tensor.concatKernel(parts.map(\.value), axis: ax, outShape: outShape), parts,
+        let joined = try attributingMemory(to: "concat \(parts.map { shapeString($0.shape) }.joined(separator: ", ")) along axis \(ax)") {
+            try Tensor.concatKernel(parts.map(\.value), axis: ax, outShape: outShape)
+        }
+        let out = result(joined, parts,
                          .concat(axis: ax, sizes: parts.map { $0.shape[ax] }))
         if ax == 1, outShape.count == 4, parts.count == 2 {
             if case .replicated(let code)? = parts[0].provenance {
@@ -274,7 +309,7 @@ extension Variable {
     /// Sum over `axes` (all axes when nil). `keepDims` keeps reduced axes as size 1.
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) throws -> Variable {
         let (kept, out) = try reductionShapes(axes, keepDims: keepDims, op: "sum")
-        let s = try value.sum(toShape: kept).reshaped(out)
+        let s = try unary("sum") { try $0.sum(toShape: kept) }.reshaped(out)
         return Variable.result(s, [self], .sum(inShape: shape, keptShape: kept))
     }
 
@@ -282,7 +317,7 @@ extension Variable {
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) throws -> Variable {
         let (kept, out) = try reductionShapes(axes, keepDims: keepDims, op: "mean")
         let n = value.count / max(Tensor.elementCount(kept), 1)
-        let s = value.sum(toShape: kept).map { $0 / Float(n) }
+        let s = try unary("mean") { try $0.sum(toShape: kept).map { $0 / Float(n) } }
         return Variable.result(try s.reshaped(out), [self], .mean(inShape: shape, keptShape: kept, count: n))
     }
 

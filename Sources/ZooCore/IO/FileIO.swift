@@ -20,6 +20,7 @@ public enum FileIO {
         guard fstat(fd, &st) == 0 else { throw ZooError.io(path: path, message: "cannot stat: \(errnoText(errno))") }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw ZooError.io(path: path, message: "is a directory, not a file") }
 
+        try MemoryGate.check(bytes: Double(st.st_size), for: "reading \(path)")
         var buffer = [UInt8](repeating: 0, count: max(Int(st.st_size), 0) + 1)  // +1 notices a file that grew
         var filled = 0
         while true {

@@ -88,10 +88,10 @@ public struct SafeTensor: Equatable, Sendable {
 
     /// The values as a Float32 tensor: floats widened exactly (F16/BF16) or copied (F32), integers
     /// converted to the nearest Float (U8 gives 0...255).
-    public func floats() -> Tensor {
+    public func floats() throws -> Tensor {
         let n = checkedElementCount()
-        var result = Tensor(uninitialized: shape)
-        result.withUnsafeMutableBufferPointer { out in
+        var result = try Tensor(uninitialized: shape)
+        try result.withUnsafeMutableBufferPointer { out in
             data.withUnsafeBytes { raw in
                 switch dtype {
                 case .f32:
@@ -118,9 +118,9 @@ public struct SafeTensor: Equatable, Sendable {
 
     /// The values as Int64: integers exactly, floats truncated toward zero (saturating at the Int64
     /// limits, NaN gives 0).
-    public func int64s() -> [Int64] {
+    public func int64s() throws -> [Int64] {
         let n = checkedElementCount()
-        return data.withUnsafeBytes { raw -> [Int64] in
+        return try data.withUnsafeBytes { raw -> [Int64] in
             switch dtype {
             case .i64:
                 return (0..<n).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
@@ -129,7 +129,7 @@ public struct SafeTensor: Equatable, Sendable {
             case .u8:
                 return (0..<n).map { Int64(raw[$0]) }
             case .f32, .f16, .bf16:
-                return floats().scalars.map(saturatingInt64)
+                return try floats().scalars.map(saturatingInt64)
             }
         }
     }

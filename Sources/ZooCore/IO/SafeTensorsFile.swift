@@ -38,7 +38,7 @@ public struct SafeTensorsFile: Sendable {
             let has = names.isEmpty ? "the file has no tensors" : "the file has \(names.count): \(listed)"
             throw ZooError.format(path: path ?? "<memory>", message: "no tensor named '\(name)' (\(has))")
         }
-        return t.floats()
+        return try t.floats()
     }
 
     /// Reads and validates a file (see `decode`). I/O failures throw `ZooError.io`, malformed contents
@@ -53,6 +53,7 @@ public struct SafeTensorsFile: Sendable {
     /// directory fsync). On failure an existing file is left untouched and no temp file remains.
     public func write(path: String) throws {
         let bytes: [UInt8]
+        try MemoryGate.check(bytes: Double(tensors.values.reduce(0) { $0 + $1.data.count }), for: "encoding \(path)")
         do {
             bytes = try encode()
         } catch let ZooError.format(_, message) {

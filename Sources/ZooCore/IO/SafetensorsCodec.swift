@@ -7,8 +7,9 @@ extension SafeTensorsFile {
     /// Parses safetensors bytes, checking everything the format requires: the length prefix, a UTF-8
     /// JSON object header, known dtypes, non-negative shapes, `data_offsets` inside the buffer whose
     /// span equals dtype × shape, tensors covering the buffer contiguously without overlap, and string
-    /// metadata. Every failure is `ZooError.format(path:)` saying what is wrong. `path` labels errors
-    /// and becomes the result's `path` (unless it is the default `"<memory>"`).
+    /// metadata, and the tensor-data checksum when the metadata has one (`verifyChecksum`). Every
+    /// failure is `ZooError.format(path:)` saying what is wrong. `path` labels errors and becomes the
+    /// result's `path` (unless it is the default `"<memory>"`).
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> SafeTensorsFile {
         func fail(_ message: String) -> ZooError { ZooError.format(path: path, message: "invalid safetensors file: " + message) }
 
@@ -141,12 +142,15 @@ extension SafeTensorsFile {
             throw fail("the last \(bufferLength - covered) bytes of the \(bufferLength)-byte data buffer belong to no tensor (tensors end at byte \(covered))")
         }
 
+        // Each tensor's bytes are copied out of the file's.
+        try MemoryGate.check(bytes: Double(bufferLength), for: "decoding \(path)")
         var file = SafeTensorsFile(metadata: metadata)
         for e in sorted {
             let data = Array(bytes[bufferStart + e.begin..<bufferStart + e.end])
             file.set(e.name, SafeTensor(validated: e.dtype, shape: e.shape, data: data))
         }
         if path != "<memory>" { file.path = path }
+        try file.verifyChecksum()
         return file
     }
 

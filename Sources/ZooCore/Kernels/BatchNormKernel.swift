@@ -137,22 +137,25 @@ private func activationGradientRow(_ g: UnsafePointer<Float>, x: UnsafePointer<F
 /// Returns (dx, dγ = Σ gy·x̂, dβ = Σ gy) with per-channel sums over batch and space.
 func batchNormBackward(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                        mean: [Float], invstd: [Float], alpha: [Float], shift: [Float], activation: FusedActivation,
-                       training: Bool, dx: UnsafeMutablePointer<Float>?) -> (dgamma: [Float], dbeta: [Float]) {
+                       training: Bool, dx: UnsafeMutablePointer<Float>?) throws -> (dgamma: [Float], dbeta: [Float]) {
     var dgamma = [Float](repeating: 0, count: channels)
     var dbeta = [Float](repeating: 0, count: channels)
     let n = Float(batch * spatial)
     // A unit is one channel, or for GLU a channel and its gate, whose gradients one sigmoid gives.
     let glu = activation == .glu
     let units = glu ? channels / 2 : channels
-    dgamma.withUnsafeMutableBufferPointer { dg in
-        dbeta.withUnsafeMutableBufferPointer { dbp in
-            parallelFor(units, costPerItem: (glu ? 16 : 4) * batch * spatial) { r in
-                // GLU keeps its gy rows of every item between the two passes (one sigmoid per pair,
-                // a cache-sized 2·B·S buffer); the other activations recompute a row when needed.
-                let kept = glu ? batch : 1, members = glu ? 2 : 1
+    // GLU keeps its gy rows of every item between the two passes (one sigmoid per pair, a
+    // cache-sized 2·B·S buffer per share); the other activations recompute a row when needed.
+    let kept = glu ? batch : 1, members = glu ? 2 : 1
+    let shares = parallelShares(work: units * (glu ? 16 : 4) * batch * spatial, maxShares: units)
+    try dgamma.withUnsafeMutableBufferPointer { dg in
+        try dbeta.withUnsafeMutableBufferPointer { dbp in
+            try Scratch.withShareBuffers(2 * kept * spatial, shares: shares) { buffer in
+              parallelRegion(shares) { share in
+                let r = units * share / shares..<units * (share + 1) / shares
                 var sg = [DoubleLanes](repeating: DoubleLanes(), count: members), sgx = sg
-                Scratch.withBuffer(2 * kept * spatial) { rows in
-                    let gateRows = rows + kept * spatial
+                do {
+                    let rows = buffer(share), gateRows = rows + kept * spatial
                     for unit in r {
                         // Member k of the unit is channel unit + k·units (k = 1: GLU's gate). Its gy
                         // row of item b, computed (for both members) when `compute`, else as GLU kept it.
@@ -192,6 +195,7 @@ func batchNormBackward(_ g: UnsafePointer<Float>, x: UnsafePointer<Float>, batch
                         }
                     }
                 }
+              }
             }
         }
     }

@@ -99,8 +99,8 @@ extension ConvGeometry {
 extension Tensor {
     /// y [B, O, H', W'] = conv(x [B, C, H, W], w [O, C, kH, kW]) (+ bias [O]).
     static func conv2dKernel(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
-                             tiling: ConvTiling = .default) -> Tensor {
-        var out = conv2dTiled(x, w, bias, g, tiling: tiling)
+                             tiling: ConvTiling = .default) throws -> Tensor {
+        var out = try conv2dTiled(x, w, bias, g, tiling: tiling)
         RoundingProbe.perturb(&out, reduction: g.colRows)
         return out
     }
@@ -108,14 +108,16 @@ extension Tensor {
     /// `conv2dKernel` without the rounding probe (stride-1 backward passes run it for dx): the
     /// direct kernel where it suits (few input or output channels), else im2col + GEMM over tiles.
     private static func conv2dTiled(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry,
-                                    tiling: ConvTiling) -> Tensor {
-        if DirectConv.suits(g) { return DirectConv.forward(x, w, bias, g) }
-        let out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
+                                    tiling: ConvTiling) throws -> Tensor {
+        if DirectConv.suits(g) { return try DirectConv.forward(x, w, bias, g) }
+        let out = try Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
         let shares = g.threadTiles(tiling)
         let (colCount, gemmCount) = g.scratchFloats(shares.flatMap { $0 })
-        withExtendedLifetime((x, w, bias)) {
-            parallelRegion(shares.count) { s in
-                Scratch.withBuffers(colCount, gemmCount) { col, yTile in
+        try withExtendedLifetime((x, w, bias)) {
+            // Per share: col [K, N] then yTile [O, N].
+            try Scratch.withShareBuffers(colCount + gemmCount, shares: shares.count) { buffer in
+                parallelRegion(shares.count) { s in
+                    let col = buffer(s), yTile = col + colCount
                     for tile in shares[s] {
                         conv2dForwardTile(x.ptr, w.ptr, bias?.ptr, g, tile, col: col, yTile: yTile, out: out.ptr)
                     }
@@ -156,33 +158,35 @@ extension Tensor {
 
     /// Gradients of conv2d: (dx, dw, db) for upstream gradient `gy` [B, O, H', W'].
     static func conv2dBackward(_ x: Tensor, _ w: Tensor, hasBias: Bool, _ g: ConvGeometry, _ gy: Tensor,
-                               needInput: Bool, needWeight: Bool, tiling: ConvTiling = .default) -> (Tensor?, Tensor?, Tensor?) {
+                               needInput: Bool, needWeight: Bool, tiling: ConvTiling = .default) throws -> (Tensor?, Tensor?, Tensor?) {
         if needWeight && DirectConv.suitsWeightGradient(g) {
             // dW by the direct kernel; dx and db as below.
-            let (dx, _, db) = conv2dBackward(x, w, hasBias: hasBias, g, gy, needInput: needInput, needWeight: false, tiling: tiling)
-            return (dx, DirectConv.weightGradient(x, gy, g), db)
+            let (dx, _, db) = try conv2dBackward(x, w, hasBias: hasBias, g, gy, needInput: needInput, needWeight: false, tiling: tiling)
+            return (dx, try DirectConv.weightGradient(x, gy, g), db)
         }
         if needInput, let gt = g.transposedForStride1 {
             // dx = conv(gy, w flipped and transposed): a GEMM as large as the forward one, instead of
             // dcol [C·kH·kW, N] = Wᵀ·G (inner dimension O, nine times dx's size) and col2im.
-            let (_, dw, db) = conv2dBackward(x, w, hasBias: hasBias, g, gy, needInput: false, needWeight: needWeight, tiling: tiling)
-            return (conv2dTiled(gy, flippedTransposed(w), nil, gt, tiling: tiling), dw, db)
+            let (_, dw, db) = try conv2dBackward(x, w, hasBias: hasBias, g, gy, needInput: false, needWeight: needWeight, tiling: tiling)
+            return (try conv2dTiled(gy, flippedTransposed(w), nil, gt, tiling: tiling), dw, db)
         }
-        guard needInput || needWeight else { return (nil, nil, hasBias ? biasGradient(gy, g) : nil) }
+        guard needInput || needWeight else { return (nil, nil, hasBias ? try biasGradient(gy, g) : nil) }
         let shares = g.threadTiles(tiling, weightFloats: needWeight ? w.count : 0)
         let tiles = shares.flatMap { $0 }
-        let dw = needWeight ? Tensor(uninitialized: w.shape) : nil
-        let dx = needInput ? Tensor(uninitialized: [g.batch, g.channels, g.height, g.width]) : nil
-        let db = hasBias ? biasGradient(gy, g) : nil
+        let dw = needWeight ? try Tensor(uninitialized: w.shape) : nil
+        let dx = needInput ? try Tensor(uninitialized: [g.batch, g.channels, g.height, g.width]) : nil
+        let db = hasBias ? try biasGradient(gy, g) : nil
         if let dw, tiles.isEmpty { dw.ptr.update(repeating: 0, count: dw.count) }
         let (colCount, gyCount) = g.scratchFloats(tiles)
         // Shares after the first sum their dW into a buffer of their own, added to dw at the end.
         let partialCount = needWeight ? (shares.count - 1) * w.count : 0
-        withExtendedLifetime((x, w, gy)) {
-            Scratch.withBuffer(partialCount) { partials in
-                parallelRegion(shares.count) { s in
-                    let dwShare = dw == nil || s == 0 ? dw?.ptr : partials + (s - 1) * w.count
-                    Scratch.withBuffers(colCount, gyCount) { col, gyTile in
+        try withExtendedLifetime((x, w, gy)) {
+            try Scratch.withBuffer(partialCount) { partials in
+                // Per share: col [K, N] then gyTile [O, N].
+                try Scratch.withShareBuffers(colCount + gyCount, shares: shares.count) { buffer in
+                    parallelRegion(shares.count) { s in
+                        let dwShare = dw == nil || s == 0 ? dw?.ptr : partials + (s - 1) * w.count
+                        let col = buffer(s), gyTile = col + colCount
                         // Last tile first: with row bands of one item, each input pixel then receives its
                         // col2im terms in ascending kernel-offset order, as a single whole-plane col2im would,
                         // and each band can zero the dx rows it is the first to touch (`ownedInputRows`).
@@ -235,9 +239,9 @@ extension Tensor {
     }
 
     /// w [O, C, kH, kW] → [C, O, kH, kW] with each kernel turned by 180°.
-    static func flippedTransposed(_ w: Tensor) -> Tensor {
+    static func flippedTransposed(_ w: Tensor) throws -> Tensor {
         let o = w.shape[0], c = w.shape[1], kh = w.shape[2], kw = w.shape[3], taps = kh * kw
-        let out = Tensor(uninitialized: [c, o, kh, kw])
+        let out = try Tensor(uninitialized: [c, o, kh, kw])
         let src = w.ptr, dst = out.ptr
         for oi in 0..<o {
             for ci in 0..<c {
@@ -249,9 +253,9 @@ extension Tensor {
     }
 
     /// db [O] = Σ over batch and positions of gy [B, O, P], in Double, items then positions in order.
-    private static func biasGradient(_ gy: Tensor, _ g: ConvGeometry) -> Tensor {
+    private static func biasGradient(_ gy: Tensor, _ g: ConvGeometry) throws -> Tensor {
         let o = g.outChannels, plane = g.outPlane
-        let db = Tensor(uninitialized: [o])
+        let db = try Tensor(uninitialized: [o])
         withExtendedLifetime(gy) {
             parallelFor(o, costPerItem: g.batch * plane) { chans in
                 for c in chans {

@@ -45,19 +45,20 @@ enum DirectConv {
     }
 
     /// y [B, O, H', W'] = conv(x, w) (+ bias), whole items per thread.
-    static func forward(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry) -> Tensor {
-        let out = Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
+    static func forward(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ g: ConvGeometry) throws -> Tensor {
+        let out = try Tensor(uninitialized: [g.batch, g.outChannels, g.outH, g.outW])
         let mr = Int(ZOO_DIRECT_CONV_MR)
         let blocks = (g.outChannels + mr - 1) / mr
         let scratch = zoo_direct_conv_scratch(Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernelH),
                                               Int32(g.kernelW), Int32(g.stride), Int32(g.padding))
         let inPlane = g.channels * g.height * g.width, outPlane = g.outChannels * g.outPlane
-        withExtendedLifetime((x, w, bias, out)) {
-            Scratch.withBuffer(blocks * g.colRows * mr) { packed in
+        let shares = parallelShares(work: g.batch * outPlane * g.colRows, maxShares: g.batch)
+        try withExtendedLifetime((x, w, bias, out)) {
+            try Scratch.withBuffer(blocks * g.colRows * mr) { packed in
                 zoo_direct_conv_pack(w.ptr, Int32(g.outChannels), Int32(g.channels), Int32(g.kernelH), Int32(g.kernelW), packed)
-                let shares = parallelShares(work: g.batch * outPlane * g.colRows, maxShares: g.batch)
-                parallelRegion(shares) { s in
-                    Scratch.withBuffer(scratch) { buffer in
+                try Scratch.withShareBuffers(scratch, shares: shares) { shareBuffer in
+                    parallelRegion(shares) { s in
+                        let buffer = shareBuffer(s)
                         for b in g.batch * s / shares..<g.batch * (s + 1) / shares {
                             zoo_direct_conv_item(x.ptr + b * inPlane, Int32(g.channels), Int32(g.height), Int32(g.width),
                                                  packed, bias?.ptr, Int32(g.outChannels), Int32(g.kernelH), Int32(g.kernelW),
@@ -74,35 +75,43 @@ enum DirectConv {
     /// dW [O, C, kH, kW] = Σ over items and positions of gy [B, O, H', W'] ⋆ x [B, C, H, W], summed per
     /// weight in Double over items. The threads take input channels (or, with few of them, output
     /// channels); each weight's sum is the same whichever thread runs it.
-    static func weightGradient(_ x: Tensor, _ gy: Tensor, _ g: ConvGeometry) -> Tensor {
-        let dw = Tensor(uninitialized: [g.outChannels, g.channels, g.kernelH, g.kernelW])
+    static func weightGradient(_ x: Tensor, _ gy: Tensor, _ g: ConvGeometry) throws -> Tensor {
+        let dw = try Tensor(uninitialized: [g.outChannels, g.channels, g.kernelH, g.kernelW])
         let shares = parallelShares(work: g.batch * g.outPlane * g.colRows * g.outChannels,
                                     maxShares: max(g.channels, g.outChannels))
         let byInput = g.channels % shares == 0 || g.channels >= 4 * shares
         let inPlane = g.channels * g.height * g.width, outPlane = g.outChannels * g.outPlane
-        let lanes = 8, sums = UnsafeMutablePointer<Double>.allocate(capacity: dw.count * lanes)
-        defer { sums.deallocate() }
-        sums.update(repeating: 0, count: dw.count * lanes)
-        withExtendedLifetime((x, gy)) {
-            parallelRegion(shares) { s in
-                let (c0, c1) = byInput ? (g.channels * s / shares, g.channels * (s + 1) / shares) : (0, g.channels)
-                let (o0, o1) = byInput ? (0, g.outChannels) : (g.outChannels * s / shares, g.outChannels * (s + 1) / shares)
-                let scratch = zoo_direct_conv_scratch(Int32(c1 - c0), Int32(g.height), Int32(g.width), Int32(g.kernelH),
-                                                      Int32(g.kernelW), Int32(g.stride), Int32(g.padding))
-                Scratch.withBuffer(scratch) { buffer in
-                    for b in 0..<g.batch {
-                        zoo_direct_conv_dw_item(x.ptr + b * inPlane, Int32(g.channels), Int32(g.height), Int32(g.width),
-                                                gy.ptr + b * outPlane, Int32(g.outChannels), Int32(g.outH), Int32(g.outW),
-                                                Int32(g.kernelH), Int32(g.kernelW), Int32(g.stride), Int32(g.padding),
-                                                Int32(c0), Int32(c1), Int32(o0), Int32(o1), sums, buffer)
+        /// Share s's input channels c0..<c1 and output channels o0..<o1.
+        func ranges(_ s: Int) -> (c0: Int, c1: Int, o0: Int, o1: Int) {
+            byInput ? (g.channels * s / shares, g.channels * (s + 1) / shares, 0, g.outChannels)
+                : (0, g.channels, g.outChannels * s / shares, g.outChannels * (s + 1) / shares)
+        }
+        // Each share's padded input copy: room for the largest share's channels.
+        let scratch = (0..<shares).map { s in
+            zoo_direct_conv_scratch(Int32(ranges(s).c1 - ranges(s).c0), Int32(g.height), Int32(g.width), Int32(g.kernelH),
+                                    Int32(g.kernelW), Int32(g.stride), Int32(g.padding))
+        }.max() ?? 0
+        let lanes = 8
+        try Scratch.withBuffer(of: Double.self, dw.count * lanes) { sums in
+            sums.update(repeating: 0, count: dw.count * lanes)
+            try Scratch.withShareBuffers(Int(scratch), shares: shares) { buffer in
+                withExtendedLifetime((x, gy)) {
+                    parallelRegion(shares) { s in
+                        let (c0, c1, o0, o1) = ranges(s)
+                        for b in 0..<g.batch {
+                            zoo_direct_conv_dw_item(x.ptr + b * inPlane, Int32(g.channels), Int32(g.height), Int32(g.width),
+                                                    gy.ptr + b * outPlane, Int32(g.outChannels), Int32(g.outH), Int32(g.outW),
+                                                    Int32(g.kernelH), Int32(g.kernelW), Int32(g.stride), Int32(g.padding),
+                                                    Int32(c0), Int32(c1), Int32(o0), Int32(o1), sums, buffer(s))
+                        }
                     }
                 }
             }
-        }
-        for i in 0..<dw.count {
-            var total = 0.0
-            for l in 0..<lanes { total += sums[i * lanes + l] }
-            dw.ptr[i] = Float(total)
+            for i in 0..<dw.count {
+                var total = 0.0
+                for l in 0..<lanes { total += sums[i * lanes + l] }
+                dw.ptr[i] = Float(total)
+            }
         }
         return dw
     }

@@ -5,8 +5,8 @@ import Foundation
 extension Tensor {
     /// out[i] = f(self[i]), split across threads for large tensors.
     @inline(__always)
-    func map(cost: Int = 1, _ f: (Float) -> Float) -> Tensor {
-        let out = Tensor(uninitialized: shape)
+    func map(cost: Int = 1, _ f: (Float) -> Float) throws -> Tensor {
+        let out = try Tensor(uninitialized: shape)
         let src = ptr, dst = out.ptr
         parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(src[i]) } }
         return withExtendedLifetime(self) { out }
@@ -14,8 +14,8 @@ extension Tensor {
 
     /// out[i] = f(self[i], other[i]) for equal shapes.
     @inline(__always)
-    func zipMap(_ other: Tensor, cost: Int = 1, _ f: (Float, Float) -> Float) -> Tensor {
-        let out = Tensor(uninitialized: shape)
+    func zipMap(_ other: Tensor, cost: Int = 1, _ f: (Float, Float) -> Float) throws -> Tensor {
+        let out = try Tensor(uninitialized: shape)
         let a = ptr, b = other.ptr, dst = out.ptr
         parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(a[i], b[i]) } }
         return withExtendedLifetime((self, other)) { out }
@@ -23,19 +23,27 @@ extension Tensor {
 
     /// out[i] = f(self[i], a[i], b[i]) for equal shapes.
     @inline(__always)
-    func zipMap(_ a: Tensor, _ b: Tensor, cost: Int = 1, _ f: (Float, Float, Float) -> Float) -> Tensor {
-        let out = Tensor(uninitialized: shape)
+    func zipMap(_ a: Tensor, _ b: Tensor, cost: Int = 1, _ f: (Float, Float, Float) -> Float) throws -> Tensor {
+        let out = try Tensor(uninitialized: shape)
         let x = ptr, pa = a.ptr, pb = b.ptr, dst = out.ptr
         parallelFor(count, costPerItem: cost) { r in for i in r { dst[i] = f(x[i], pa[i], pb[i]) } }
         return withExtendedLifetime((self, a, b)) { out }
     }
 
-    /// Broadcasting binary op; throws a shape error naming `op` when shapes do not broadcast.
+    /// Broadcasting binary op; throws a shape error naming `op` when shapes do not broadcast, and
+    /// names `op` and both shapes when the result's memory is refused.
     @inline(__always)
     static func broadcastBinary(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
-        if a.shape == b.shape { return a.zipMap(b, f) }
+        try attributingMemory(to: "\(op) \(shapeString(a.shape)) and \(shapeString(b.shape))") {
+            try broadcastBinaryKernel(a, b, op: op, f)
+        }
+    }
+
+    @inline(__always)
+    private static func broadcastBinaryKernel(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
+        if a.shape == b.shape { return try a.zipMap(b, f) }
         let outShape = try broadcastShape(a.shape, b.shape, op: op)
-        let out = Tensor(uninitialized: outShape)
+        let out = try Tensor(uninitialized: outShape)
         let plan = BroadcastPlan(outShape: outShape, operands: [a.shape, b.shape])
         let inner = plan.innerCount
         let sa = plan.strides[0].last!, sb = plan.strides[1].last!
@@ -60,8 +68,8 @@ extension Tensor {
     }
 
     /// self += other (same shape), in place.
-    mutating func addInPlace(_ other: Tensor) {
-        makeUnique()
+    mutating func addInPlace(_ other: Tensor) throws {
+        try makeUnique()
         let dst = ptr, src = other.ptr
         parallelFor(count) { r in for i in r { dst[i] += src[i] } }
         withExtendedLifetime(other) {}
@@ -70,14 +78,14 @@ extension Tensor {
     // MARK: - Public conveniences (no autograd)
 
     /// out[i] = f(self[i]) (for plugins and tools; the engine's kernels use the inlined form).
-    public func mapped(_ f: (Float) -> Float) -> Tensor { map(f) }
+    public func mapped(_ f: (Float) -> Float) throws -> Tensor { try map(f) }
 
     public static func + (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "add") { $0 + $1 } }
     public static func - (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "sub") { $0 - $1 } }
     public static func * (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "mul") { $0 * $1 } }
     public static func / (a: Tensor, b: Tensor) throws -> Tensor { try broadcastBinary(a, b, op: "div") { $0 / $1 } }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
-    public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
+    public static func * (a: Tensor, s: Float) throws -> Tensor { try a.map { $0 * s } }
+    public static func + (a: Tensor, s: Float) throws -> Tensor { try a.map { $0 + s } }
 
     /// Largest absolute difference to `other` (same shape), for tests and parity reports.
     public func maxAbsDifference(_ other: Tensor) -> Float {

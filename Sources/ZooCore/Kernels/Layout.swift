@@ -7,8 +7,8 @@ extension Tensor {
     }
 
     /// Concatenation along `axis` (shapes already checked).
-    static func concatKernel(_ parts: [Tensor], axis: Int, outShape: [Int]) -> Tensor {
-        let out = Tensor(uninitialized: outShape)
+    static func concatKernel(_ parts: [Tensor], axis: Int, outShape: [Int]) throws -> Tensor {
+        let out = try Tensor(uninitialized: outShape)
         let outer = outShape[..<axis].reduce(1, *)
         let inner = outShape[(axis + 1)...].reduce(1, *)
         let rowOut = outShape[axis] * inner
@@ -26,10 +26,10 @@ extension Tensor {
     }
 
     /// Elements `start..<start+length` along `axis`.
-    func sliceKernel(axis: Int, start: Int, length: Int) -> Tensor {
+    func sliceKernel(axis: Int, start: Int, length: Int) throws -> Tensor {
         var outShape = shape
         outShape[axis] = length
-        let out = Tensor(uninitialized: outShape)
+        let out = try Tensor(uninitialized: outShape)
         let (outer, n, inner) = split3(axis)
         let rowIn = n * inner, row = length * inner
         let src = ptr, dst = out.ptr
@@ -40,8 +40,8 @@ extension Tensor {
     }
 
     /// Adds `part` into the slice `start..<start+part.shape[axis]` along `axis` of `self`.
-    mutating func addSlice(_ part: Tensor, axis: Int, start: Int) {
-        makeUnique()
+    mutating func addSlice(_ part: Tensor, axis: Int, start: Int) throws {
+        try makeUnique()
         let (outer, n, inner) = split3(axis)
         let length = part.shape[axis]
         let rowIn = n * inner, row = length * inner
@@ -56,12 +56,12 @@ extension Tensor {
     }
 
     /// [..., M, N] → [..., N, M].
-    func transposedLast2() -> Tensor {
+    func transposedLast2() throws -> Tensor {
         let m = shape[rank - 2], n = shape[rank - 1]
         let batch = count / max(m * n, 1)
         var outShape = shape
         outShape.swapAt(rank - 2, rank - 1)
-        let out = Tensor(uninitialized: outShape)
+        let out = try Tensor(uninitialized: outShape)
         let src = ptr, dst = out.ptr
         parallelFor(batch, costPerItem: m * n) { r in
             for b in r {
@@ -73,8 +73,8 @@ extension Tensor {
     }
 
     /// [B, C] → [B, C, H, W], each value repeated over the plane.
-    func replicatedSpatially(height: Int, width: Int) -> Tensor {
-        let out = Tensor(uninitialized: shape + [height, width])
+    func replicatedSpatially(height: Int, width: Int) throws -> Tensor {
+        let out = try Tensor(uninitialized: shape + [height, width])
         let plane = height * width
         let src = ptr, dst = out.ptr
         parallelFor(count, costPerItem: plane) { r in
@@ -84,13 +84,13 @@ extension Tensor {
     }
 
     /// Nearest-neighbour upsampling of [B, C, H, W] by an integer factor.
-    func upsampledNearest(_ s: Int) -> Tensor {
+    func upsampledNearest(_ s: Int) throws -> Tensor {
         let h = shape[rank - 2], w = shape[rank - 1]
         let planes = count / (h * w)
         var outShape = shape
         outShape[rank - 2] = h * s
         outShape[rank - 1] = w * s
-        let out = Tensor(uninitialized: outShape)
+        let out = try Tensor(uninitialized: outShape)
         let src = ptr, dst = out.ptr
         let ow = w * s
         parallelFor(planes, costPerItem: h * w * s * s) { r in
@@ -110,14 +110,14 @@ extension Tensor {
     }
 
     /// Gradient of nearest upsampling: sums each s×s block of [B, C, sH, sW] into [B, C, H, W].
-    func downsampledSum(_ s: Int) -> Tensor {
+    func downsampledSum(_ s: Int) throws -> Tensor {
         let oh = shape[rank - 2], ow = shape[rank - 1]
         let h = oh / s, w = ow / s
         let planes = count / (oh * ow)
         var outShape = shape
         outShape[rank - 2] = h
         outShape[rank - 1] = w
-        let out = Tensor(uninitialized: outShape)
+        let out = try Tensor(uninitialized: outShape)
         let src = ptr, dst = out.ptr
         parallelFor(planes, costPerItem: oh * ow) { r in
             for p in r {

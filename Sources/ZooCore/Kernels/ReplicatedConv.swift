@@ -23,17 +23,17 @@ extension Tensor {
     /// The weight w [O, Cc + Cr, kH, kW] split for the `codeChannels` = Cc replicated channels (the
     /// first Cc when `codeFirst`, else the last): code [Cc, O·kH·kW] with code[c, o·kk + t] =
     /// w[o, c, t] (one GEMM's right operand), and rest [O, Cr, kH, kW].
-    static func splitReplicatedWeights(_ w: Tensor, codeChannels cc: Int, codeFirst: Bool) -> (code: Tensor, rest: Tensor) {
+    static func splitReplicatedWeights(_ w: Tensor, codeChannels cc: Int, codeFirst: Bool) throws -> (code: Tensor, rest: Tensor) {
         let o = w.shape[0], kk = w.shape[2] * w.shape[3], cr = w.shape[1] - cc
-        let code = Tensor(uninitialized: [cc, o * kk])
-        let rest = Tensor(uninitialized: [o, cr, w.shape[2], w.shape[3]])
+        let code = try Tensor(uninitialized: [cc, o * kk])
+        let rest = try Tensor(uninitialized: [o, cr, w.shape[2], w.shape[3]])
         copyReplicatedWeights(w: w, code: code, rest: rest, codeFirst: codeFirst, intoWeight: false)
         return (code, rest)
     }
 
     /// The inverse of `splitReplicatedWeights`: [O, Cc + Cr, kH, kW] from code [Cc, O·kk] and rest.
-    static func joinReplicatedWeights(code: Tensor, rest: Tensor, codeFirst: Bool) -> Tensor {
-        let w = Tensor(uninitialized: [rest.shape[0], code.shape[0] + rest.shape[1], rest.shape[2], rest.shape[3]])
+    static func joinReplicatedWeights(code: Tensor, rest: Tensor, codeFirst: Bool) throws -> Tensor {
+        let w = try Tensor(uninitialized: [rest.shape[0], code.shape[0] + rest.shape[1], rest.shape[2], rest.shape[3]])
         copyReplicatedWeights(w: w, code: code, rest: rest, codeFirst: codeFirst, intoWeight: true)
         return w
     }
@@ -58,11 +58,11 @@ extension Tensor {
     /// y [B, O, H', W'] = conv([replicate(code [B, Cc]); rest [B, Cr, H, W]], w) (+ bias), with the
     /// weight already split (`splitReplicatedWeights`); `g` is the whole conv's geometry.
     static func conv2dReplicatedKernel(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor,
-                                       bias: Tensor?, _ g: ConvGeometry) -> Tensor {
-        let out = conv2dKernel(rest, wRest, bias, g.restricted(toChannels: rest.shape[1]))
+                                       bias: Tensor?, _ g: ConvGeometry) throws -> Tensor {
+        let out = try conv2dKernel(rest, wRest, bias, g.restricted(toChannels: rest.shape[1]))
         let cc = code.shape[1], taps = wCode.shape[1]
         // t [B, O·kk] = code [B, Cc] · wCode [Cc, O·kk]
-        let t = Tensor(uninitialized: [g.batch, taps])
+        let t = try Tensor(uninitialized: [g.batch, taps])
         sgemm(transA: false, transB: false, m: g.batch, n: taps, k: cc, a: code.ptr, lda: cc, b: wCode.ptr, ldb: taps,
               c: t.ptr, ldc: taps)
         addWindowSums(t, g, into: out)
@@ -103,16 +103,16 @@ extension Tensor {
     /// drest, dw [O, Cc + Cr, kH, kW], db).
     static func conv2dReplicatedBackward(code: Tensor, rest: Tensor, wCode: Tensor, wRest: Tensor, codeFirst: Bool, hasBias: Bool,
                                          _ g: ConvGeometry, _ gy: Tensor, needCode: Bool, needRest: Bool,
-                                         needWeight: Bool) -> (Tensor?, Tensor?, Tensor?, Tensor?) {
-        let (drest, dwRest, db) = conv2dBackward(rest, wRest, hasBias: hasBias, g.restricted(toChannels: rest.shape[1]), gy,
+                                         needWeight: Bool) throws -> (Tensor?, Tensor?, Tensor?, Tensor?) {
+        let (drest, dwRest, db) = try conv2dBackward(rest, wRest, hasBias: hasBias, g.restricted(toChannels: rest.shape[1]), gy,
                                                  needInput: needRest, needWeight: needWeight)
         guard needCode || needWeight else { return (nil, drest, nil, db) }
         let b = g.batch, cc = code.shape[1], taps = wCode.shape[1]
-        let s = windowSums(gy, g)
+        let s = try windowSums(gy, g)
         var dcode: Tensor?
         if needCode {
             // dcode [B, Cc] = s [B, O·kk] · wCodeᵀ
-            let d = Tensor(uninitialized: [b, cc])
+            let d = try Tensor(uninitialized: [b, cc])
             sgemm(transA: false, transB: true, m: b, n: cc, k: taps, a: s.ptr, lda: taps, b: wCode.ptr, ldb: taps,
                   c: d.ptr, ldc: cc)
             dcode = d
@@ -120,20 +120,20 @@ extension Tensor {
         var dw: Tensor?
         if needWeight, let dwRest {
             // dwCode [Cc, O·kk] = codeᵀ · s, then interleaved with dwRest into [O, Cc + Cr, kH, kW].
-            let dwCode = Tensor(uninitialized: [cc, taps])
+            let dwCode = try Tensor(uninitialized: [cc, taps])
             sgemm(transA: true, transB: false, m: cc, n: taps, k: b, a: code.ptr, lda: cc, b: s.ptr, ldb: taps,
                   c: dwCode.ptr, ldc: taps)
-            dw = joinReplicatedWeights(code: dwCode, rest: dwRest, codeFirst: codeFirst)
+            dw = try joinReplicatedWeights(code: dwCode, rest: dwRest, codeFirst: codeFirst)
         }
         return withExtendedLifetime((code, wCode, s)) { (dcode, drest, dw, db) }
     }
 
     /// s [B, O·kk]: s[b, o, ky, kx] = Σ of gy[b, o] over the positions (y, x) where tap (ky, kx) is
     /// inside the input, from each row's prefix sums in Double.
-    private static func windowSums(_ gy: Tensor, _ g: ConvGeometry) -> Tensor {
+    private static func windowSums(_ gy: Tensor, _ g: ConvGeometry) throws -> Tensor {
         let kh = g.kernelH, kw = g.kernelW, ow = g.outW, plane = g.outPlane
         let cols = (0..<kw).map { g.validColumns($0) }
-        let s = Tensor(uninitialized: [g.batch, g.outChannels * kh * kw])
+        let s = try Tensor(uninitialized: [g.batch, g.outChannels * kh * kw])
         let gp = gy.ptr, sp = s.ptr
         parallelFor(g.batch * g.outChannels, costPerItem: plane) { planes in
             var prefix = [Double](repeating: 0, count: ow + 1), acc = [Double](repeating: 0, count: kh * kw)

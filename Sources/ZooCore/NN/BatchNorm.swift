@@ -16,17 +16,17 @@ public class BatchNorm: Module {
     public var runningVar: Buffer { buffer("running_var")! }
     public var numBatchesTracked: Buffer { buffer("num_batches_tracked")! }
 
-    init(_ numFeatures: Int, eps: Float, momentum: Float, affine: Bool, inputRank: Int) {
+    init(_ numFeatures: Int, eps: Float, momentum: Float, affine: Bool, inputRank: Int) throws {
         self.numFeatures = numFeatures
         self.eps = eps
         self.momentum = momentum
         self.inputRank = inputRank
         super.init()
-        register(parameter: affine ? Variable(Tensor(shape: [numFeatures], repeating: 1)) : nil, named: "weight")
-        register(parameter: affine ? Variable(Tensor(zeros: [numFeatures])) : nil, named: "bias")
-        register(buffer: Buffer(Tensor(zeros: [numFeatures])), named: "running_mean")
-        register(buffer: Buffer(Tensor(shape: [numFeatures], repeating: 1)), named: "running_var")
-        register(buffer: Buffer(Tensor(scalar: 0), isInteger: true), named: "num_batches_tracked")
+        register(parameter: affine ? Variable(try Tensor(shape: [numFeatures], repeating: 1)) : nil, named: "weight")
+        register(parameter: affine ? Variable(try Tensor(zeros: [numFeatures])) : nil, named: "bias")
+        register(buffer: Buffer(try Tensor(zeros: [numFeatures])), named: "running_mean")
+        register(buffer: Buffer(try Tensor(shape: [numFeatures], repeating: 1)), named: "running_var")
+        register(buffer: Buffer(try Tensor(scalar: 0), isInteger: true), named: "num_batches_tracked")
     }
 
     public override func forward(_ x: Variable) throws -> Variable { try forward(x, activation: .none) }
@@ -39,24 +39,24 @@ public class BatchNorm: Module {
         }
         let (y, stats) = try x.batchNorm(weight: weight, bias: bias, runningMean: runningMean.value,
                                          runningVar: runningVar.value, training: isTraining, eps: eps, activation: activation)
-        if let stats { updateRunningStatistics(stats) }
+        if let stats { try updateRunningStatistics(stats) }
         return y
     }
 
     /// running = m·batch + (1 − m)·running in Double (as PyTorch's CPU kernel), the running
     /// variance taking the unbiased batch variance var_sum/(n − 1) computed in Float.
-    func updateRunningStatistics(_ s: BatchStatistics) {
+    func updateRunningStatistics(_ s: BatchStatistics) throws {
         let m = Double(momentum)
-        runningMean.value.withUnsafeMutableBufferPointer { rm in
+        try runningMean.value.withUnsafeMutableBufferPointer { rm in
             for c in 0..<numFeatures { rm[c] = Float(m * Double(s.mean[c]) + (1 - m) * Double(rm[c])) }
         }
-        runningVar.value.withUnsafeMutableBufferPointer { rv in
+        try runningVar.value.withUnsafeMutableBufferPointer { rv in
             for c in 0..<numFeatures {
                 let unbiased = s.n > 1 ? s.varianceSum[c] / Float(s.n - 1) : s.varianceSum[c]
                 rv[c] = Float(m * Double(unbiased) + (1 - m) * Double(rv[c]))
             }
         }
-        numBatchesTracked.value[flat: 0] += 1
+        try numBatchesTracked.value.set(flat: 0, to: numBatchesTracked.value[flat: 0] + 1)
     }
 
     public override var extraDescription: String {
@@ -66,14 +66,14 @@ public class BatchNorm: Module {
 
 /// Shapes: (B, C) → (B, C).
 public final class BatchNorm1d: BatchNorm {
-    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
-        super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, inputRank: 2)
+    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) throws {
+        try super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, inputRank: 2)
     }
 }
 
 /// Shapes: (B, C, H, W) → (B, C, H, W).
 public final class BatchNorm2d: BatchNorm {
-    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
-        super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, inputRank: 4)
+    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) throws {
+        try super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, inputRank: 4)
     }
 }

@@ -7,13 +7,15 @@ public final class Linear: Module {
     public var bias: Variable? { parameter("bias") }
 
     /// PyTorch's default init: weight and bias ~ U(−1/√in, 1/√in).
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) throws {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         super.init()
         let bound = 1 / Float(max(inFeatures, 1)).squareRoot()
-        register(parameter: Variable(Init.layerDefault([outFeatures, inFeatures], low: -bound, high: bound)), named: "weight")
-        register(parameter: bias ? Variable(Init.layerDefault([outFeatures], low: -bound, high: bound)) : nil, named: "bias")
+        try attributingMemory(to: "Linear(\(inFeatures), \(outFeatures)) weight [\(outFeatures), \(inFeatures)]") {
+            register(parameter: Variable(try Init.layerDefault([outFeatures, inFeatures], low: -bound, high: bound)), named: "weight")
+            register(parameter: bias ? Variable(try Init.layerDefault([outFeatures], low: -bound, high: bound)) : nil, named: "bias")
+        }
     }
 
     public override func forward(_ x: Variable) throws -> Variable {
@@ -33,7 +35,7 @@ public final class Conv2d: Module {
     public var bias: Variable? { parameter("bias") }
 
     /// PyTorch's default init: U(−1/√fan_in, 1/√fan_in), fan_in = C·k·k.
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) throws {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -41,9 +43,11 @@ public final class Conv2d: Module {
         self.padding = padding
         super.init()
         let bound = 1 / Float(max(inChannels * kernelSize * kernelSize, 1)).squareRoot()
-        register(parameter: Variable(Init.layerDefault([outChannels, inChannels, kernelSize, kernelSize], low: -bound, high: bound)),
-                 named: "weight")
-        register(parameter: bias ? Variable(Init.layerDefault([outChannels], low: -bound, high: bound)) : nil, named: "bias")
+        let shape = [outChannels, inChannels, kernelSize, kernelSize]
+        try attributingMemory(to: "Conv2d(\(inChannels), \(outChannels), kernel_size=\(kernelSize)) weight \(shapeString(shape))") {
+            register(parameter: Variable(try Init.layerDefault(shape, low: -bound, high: bound)), named: "weight")
+            register(parameter: bias ? Variable(try Init.layerDefault([outChannels], low: -bound, high: bound)) : nil, named: "bias")
+        }
     }
 
     public override func forward(_ x: Variable) throws -> Variable {
@@ -58,7 +62,7 @@ public final class Conv2d: Module {
 
 public final class ReLU: Module {
     public override init() { super.init() }
-    public override func forward(_ x: Variable) throws -> Variable { x.relu() }
+    public override func forward(_ x: Variable) throws -> Variable { try x.relu() }
 }
 
 public final class LeakyReLU: Module {
@@ -67,18 +71,18 @@ public final class LeakyReLU: Module {
         self.negativeSlope = negativeSlope
         super.init()
     }
-    public override func forward(_ x: Variable) throws -> Variable { x.leakyRelu(negativeSlope) }
+    public override func forward(_ x: Variable) throws -> Variable { try x.leakyRelu(negativeSlope) }
     public override var extraDescription: String { "negative_slope=\(negativeSlope)" }
 }
 
 public final class Sigmoid: Module {
     public override init() { super.init() }
-    public override func forward(_ x: Variable) throws -> Variable { x.sigmoid() }
+    public override func forward(_ x: Variable) throws -> Variable { try x.sigmoid() }
 }
 
 public final class Tanh: Module {
     public override init() { super.init() }
-    public override func forward(_ x: Variable) throws -> Variable { x.tanh() }
+    public override func forward(_ x: Variable) throws -> Variable { try x.tanh() }
 }
 
 /// Gated linear unit over the channel/feature axis. Shapes: (B, 2C, ...) → (B, C, ...).

@@ -93,9 +93,10 @@ open class Module: CustomStringConvertible {
 
     /// Replaces every parameter and buffer with an empty tensor, freeing their memory (a network a
     /// sampling-only model does not need); the module can no longer run.
-    public func releaseWeights() {
-        for (_, p) in namedParameters() { p.value = Tensor(zeros: [0]); p.grad = nil }
-        for (_, b) in namedBuffers() { b.value = Tensor(zeros: [0]) }
+    public func releaseWeights() throws {
+        let empty = try Tensor(zeros: [0])
+        for (_, p) in namedParameters() { p.value = empty; p.grad = nil }
+        for (_, b) in namedBuffers() { b.value = empty }
         weightsReleased = true
     }
 

@@ -25,6 +25,7 @@ extension Module {
     /// - strict: every parameter and float buffer must be present, and no extra key under `prefix`.
     ///   Missing `num_batches_tracked` is always allowed (old PyTorch checkpoints lack it).
     /// Shapes must match exactly; a rank-0 and a one-element `[1]` tensor are interchangeable.
+    /// Non-finite values (NaN, ±inf) are refused, naming the file and the tensor.
     /// Errors name the key, both shapes, and (for unexpected keys) what the model does have.
     public func loadStateDict(_ file: SafeTensorsFile, prefix: String = "", strict: Bool = true) throws {
         var expected = Set<String>()
@@ -34,7 +35,7 @@ extension Module {
                 if optional || !strict { return nil }
                 throw ZooError.stateDict(message: "missing key '\(key)'\(file.path.map { " in \($0)" } ?? "")")
             }
-            let t = st.floats()
+            let t = try st.floats()
             if t.shape == shape { return t }
             if t.count == 1 && Tensor.elementCount(shape) == 1 { return try t.reshaped(shape) }
             throw ZooError.stateDict(message: "'\(key)' has shape \(shapeString(t.shape)) but the model expects \(shapeString(shape))")
@@ -52,6 +53,7 @@ extension Module {
                 updates.append { b.value = t }
             }
         }
+        try file.requireFinite("load", names: expected.filter { file[$0] != nil }.sorted())
         if strict {
             let extra = file.names.filter { $0.hasPrefix(prefix) && !expected.contains($0) }
             if !extra.isEmpty {

@@ -16,10 +16,10 @@ public final class TextStandardizer {
     /// The checkpoint keys of the statistics.
     public static let meanKey = "text_stats.mean", stdKey = "text_stats.std"
 
-    public init(dimension: Int) {
+    public init(dimension: Int) throws {
         self.dimension = dimension
-        mean = Tensor(zeros: [dimension])
-        std = Tensor(shape: [dimension], repeating: 1)
+        mean = try Tensor(zeros: [dimension])
+        std = try Tensor(shape: [dimension], repeating: 1)
     }
 
     /// Sets the statistics: mean and std [T], std > 0 and every value finite.
@@ -43,7 +43,7 @@ public final class TextStandardizer {
         guard text.shape.count == 2, text.shape[1] == dimension else {
             throw ZooError.shape(op: op, message: "text embeddings must be [B, \(dimension)], got \(shapeString(text.shape))")
         }
-        let out = Tensor(uninitialized: text.shape)
+        let out = try Tensor(uninitialized: text.shape)
         let m = mean.scalars, inv = std.scalars.map { 1 / $0 }
         text.withUnsafeBufferPointer { x in
             for r in 0..<text.shape[0] {

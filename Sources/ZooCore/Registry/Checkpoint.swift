@@ -8,10 +8,16 @@ public enum Checkpoint {
     /// Tensors and metadata of `model`: `<network>.<key>` state dicts, the model's extra state
     /// (e.g. `netG_ema.*`), and `opt.<optimizer>.<parameter>.{exp_avg,exp_avg_sq,step}`.
     /// `config` holds the flat config values (Int, Double, String, Bool) to rebuild the model.
+    /// Refuses non-finite weights (NaN or ±inf anywhere), and seals the tensors with a checksum
+    /// (`stackzoo.checksum`) that every read verifies; `path` (where it will be written) labels errors.
     public static func make(_ model: ZooModel, modelName: String, config: [String: Any],
-                            metadata: [String: String] = [:]) throws -> SafeTensorsFile {
+                            metadata: [String: String] = [:], path: String? = nil) throws -> SafeTensorsFile {
         try model.checkCanTrain("save")
+        // The file holds a copy of every weight and of Adam's two moments: 3 floats per parameter.
+        let parameters = model.networks.reduce(0.0) { $0 + Double($1.1.parameterCount) }
+        try MemoryGate.check(bytes: 12 * parameters, for: "a checkpoint of \(modelName)\(path.map { " (\($0))" } ?? "")")
         var file = SafeTensorsFile()
+        file.path = path
         var names: [ObjectIdentifier: String] = [:]
         for (net, module) in model.networks {
             for (k, v) in module.stateDict(prefix: net + ".") { file.set(k, v) }
@@ -32,11 +38,15 @@ public enum Checkpoint {
         file.metadata["stackzoo.model"] = modelName
         file.metadata["stackzoo.version"] = StackZooVersion.string
         file.metadata["stackzoo.config"] = try configJSON(config)
+        try file.requireFinite("write")
+        file.sealChecksum()
         return file
     }
 
     /// Loads networks (strictly), extra state and (when present) optimiser moments into `model`.
+    /// Refuses a file with a NaN or ±inf in any tensor (its checksum was verified when it was read).
     public static func restore(_ file: SafeTensorsFile, into model: ZooModel) throws {
+        try file.requireFinite("load")
         var names: [ObjectIdentifier: String] = [:]
         for (net, module) in model.networks {
             try module.loadStateDict(file, prefix: net + ".", strict: false)
@@ -56,7 +66,7 @@ public enum Checkpoint {
                 guard m.shape == p.shape, v.shape == p.shape else {
                     throw ZooError.stateDict(message: "'\(base)exp_avg' has shape \(shapeString(m.shape)) but the parameter has \(shapeString(p.shape))")
                 }
-                let step = Int(file[base + "step"]?.int64s().first ?? 0)
+                let step = Int(try file[base + "step"]?.int64s().first ?? 0)
                 opt.states[i] = AdamState(step: step, expAvg: m, expAvgSq: v)
             }
         }

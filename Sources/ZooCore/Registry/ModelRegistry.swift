@@ -60,9 +60,9 @@ extension ZooModel {
 
     /// For a model that will only sample: frees the weights of the networks sampling does not use
     /// (the discriminators) and the optimisers' moments. It can no longer train or be saved.
-    public func releaseTrainingState() {
+    public func releaseTrainingState() throws {
         let keep = Set(samplingNetworks)
-        for (name, net) in networks where !keep.contains(name) { net.releaseWeights() }
+        for (name, net) in networks where !keep.contains(name) { try net.releaseWeights() }
         for (_, opt) in optimizers { opt.states = Array(repeating: nil, count: opt.states.count) }
         releaseFreedMemory()
     }

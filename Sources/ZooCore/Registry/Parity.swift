@@ -101,7 +101,7 @@ public enum ParityTolerance {
         try losses.compactMap { name, value in
             let ref = "step\(step).\(name)"
             guard io[ref] != nil else { return nil }
-            return ParityCheck(ref, Tensor(shape: [1], repeating: value), try io.tensor(ref),
+            return ParityCheck(ref, try Tensor(shape: [1], repeating: value), try io.tensor(ref),
                                tolerance: step == 0 ? step0Loss : step1Loss, scale: .referenceMax)
         }
     }

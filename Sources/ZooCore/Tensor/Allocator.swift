@@ -34,7 +34,8 @@ let allocatorConfigured: Void = {
     #endif
 }()
 
-/// Freed tensor buffers of at least `minBytes`, kept for the next request that fits: glibc maps
+/// Freed tensor buffers of at least `minBytes` (from `MemoryGate`, which asks here before it
+/// allocates), kept for the next request that fits: glibc maps
 /// such buffers afresh on every allocation and unmaps them on free, so without this each step of a
 /// large model page-faults in its activations, gradients and temporaries again (measured: 14% of a
 /// v2 birds training step in the kernel's page clearing).
@@ -71,10 +72,13 @@ enum BufferCache {
         bytes < minBytes ? max(bytes, 4) : (bytes + 4095) & ~4095
     }
 
-    /// A 64-byte-aligned buffer of at least `roundedSize(bytes)` bytes, uninitialised.
-    static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+    /// For a request of at least `minBytes`: a cached buffer that fits (counted live with its whole
+    /// size), or nil after recording the miss (the request counts as live, and the oldest cached
+    /// buffers beyond the bound are freed) for `MemoryGate` to allocate and `adopt`, or to cancel
+    /// when it refuses. Smaller requests: nil, nothing recorded.
+    static func reuse(_ bytes: Int) -> UnsafeMutableRawPointer? {
         let request = roundedSize(bytes)
-        guard request >= minBytes else { return UnsafeMutableRawPointer.allocate(byteCount: request, alignment: 64) }
+        guard request >= minBytes else { return nil }
         var evicted: [UnsafeMutableRawPointer] = []
         let hit: UnsafeMutableRawPointer? = lock.withLock {
             // The smallest cached buffer that fits, within twice the request (the latest freed of a size).
@@ -90,10 +94,11 @@ enum BufferCache {
                 sizes[p] = size
                 return p
             }
+            // The high-water mark rises when the fresh buffer is adopted: a refused request must not raise it.
             liveBytes += request
-            peakLiveBytes = max(peakLiveBytes, liveBytes)
+            let peak = max(peakLiveBytes, liveBytes)
             var drop = 0
-            while liveBytes + cachedBytes > peakLiveBytes + slack(peakLiveBytes), drop < order.count {
+            while liveBytes + cachedBytes > peak + slack(peak), drop < order.count {
                 let (s, p) = order[drop]
                 drop += 1
                 cachedBytes -= s
@@ -102,22 +107,38 @@ enum BufferCache {
             order.removeFirst(drop)
             return nil
         }
-        for p in evicted { p.deallocate() }
-        if let hit { return hit }
-        let p = UnsafeMutableRawPointer.allocate(byteCount: request, alignment: 64)
-        lock.withLock { sizes[p] = request }
-        return p
+        for p in evicted { free(p) }
+        return hit
     }
 
-    /// Takes back a buffer from `allocate(bytes)`.
-    static func release(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) {
-        guard roundedSize(bytes) >= minBytes else { pointer.deallocate(); return }
+    /// Records the fresh buffer `pointer` of a miss `reuse(bytes)` recorded.
+    static func adopt(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) {
+        let request = roundedSize(bytes)
+        guard request >= minBytes else { return }
+        lock.withLock {
+            sizes[pointer] = request
+            peakLiveBytes = max(peakLiveBytes, liveBytes)
+        }
+    }
+
+    /// Undoes the miss `reuse(bytes)` recorded, whose allocation was refused.
+    static func cancelMiss(_ bytes: Int) {
+        let request = roundedSize(bytes)
+        guard request >= minBytes else { return }
+        lock.withLock { liveBytes -= request }
+    }
+
+    /// Takes back a released buffer of `roundedSize` bytes: true when the cache keeps it, false
+    /// when it is below `minBytes` (the caller frees it).
+    static func keep(_ pointer: UnsafeMutableRawPointer, _ roundedSize: Int) -> Bool {
+        guard roundedSize >= minBytes else { return false }
         lock.withLock {
             let size = sizes.removeValue(forKey: pointer)!
             liveBytes -= size
             order.append((size, pointer))
             cachedBytes += size
         }
+        return true
     }
 
     /// Frees every cached buffer and lowers the high-water mark to what is live now.
@@ -126,7 +147,7 @@ enum BufferCache {
             defer { order = []; cachedBytes = 0; peakLiveBytes = liveBytes }
             return order.map(\.1)
         }
-        for p in all { p.deallocate() }
+        for p in all { free(p) }
     }
 
     /// Bytes cached now, and live in buffers of at least `minBytes` (tests and diagnostics).

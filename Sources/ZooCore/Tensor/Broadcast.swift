@@ -79,29 +79,29 @@ func broadcastShape(_ a: [Int], _ b: [Int], op: String) throws -> [Int] {
 extension Tensor {
     /// Sums `self` (a broadcast result) down to `target` (a shape that broadcasts to `self.shape`),
     /// the gradient rule of broadcasting. Accumulates in Double.
-    func sum(toShape target: [Int]) -> Tensor {
+    func sum(toShape target: [Int]) throws -> Tensor {
         if target == shape { return self }
         let outCount = Tensor.elementCount(target)
-        var acc = [Double](repeating: 0, count: outCount)
+        let out = try Tensor(uninitialized: target)
         let plan = BroadcastPlan(outShape: shape, operands: [shape, target])
         let inner = plan.innerCount
         let sIn = plan.strides[0].last!, sOut = plan.strides[1].last!
         let src = ptr
-        acc.withUnsafeMutableBufferPointer { accp in
+        try Scratch.withBuffer(of: Double.self, outCount) { acc in
+            acc.initialize(repeating: 0, count: outCount)
             for o in 0..<plan.outerCount {
                 let offs = plan.offsets(outer: o)
                 var pi = offs[0], po = offs[1]
                 if sOut == 0 {
                     var s = 0.0
                     for _ in 0..<inner { s += Double(src[pi]); pi += sIn }
-                    accp[po] += s
+                    acc[po] += s
                 } else {
-                    for _ in 0..<inner { accp[po] += Double(src[pi]); pi += sIn; po += sOut }
+                    for _ in 0..<inner { acc[po] += Double(src[pi]); pi += sIn; po += sOut }
                 }
             }
+            for i in 0..<outCount { out.ptr[i] = Float(acc[i]) }
         }
-        let out = Tensor(uninitialized: target)
-        for i in 0..<outCount { out.ptr[i] = Float(acc[i]) }
         return withExtendedLifetime(self) { out }
     }
 
@@ -112,7 +112,7 @@ extension Tensor {
         guard s == target else {
             throw ZooError.shape(op: "expand", message: "cannot expand \(shapeString(shape)) to \(shapeString(target))")
         }
-        let out = Tensor(uninitialized: target)
+        let out = try Tensor(uninitialized: target)
         let plan = BroadcastPlan(outShape: target, operands: [target, shape])
         let inner = plan.innerCount, sIn = plan.strides[1].last!
         let src = ptr, dst = out.ptr

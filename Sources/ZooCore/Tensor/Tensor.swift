@@ -14,35 +14,34 @@ public struct Tensor {
 
     // MARK: - Construction
 
-    /// Uninitialised tensor for kernels that write every element.
-    init(uninitialized shape: [Int]) {
+    /// Uninitialised tensor for kernels that write every element. Throws for a negative size and
+    /// when the memory gate refuses the allocation (every tensor is made here or by a copy).
+    init(uninitialized shape: [Int]) throws {
+        let n = try Tensor.checkedElementCount(shape, op: "tensor")
         self.shape = shape
-        storage = TensorStorage(uninitializedCount: Tensor.elementCount(shape))
+        storage = try attributingMemory(to: "a tensor of shape \(shapeString(shape))") { try TensorStorage(uninitializedCount: n) }
     }
 
-    public init(zeros shape: [Int]) { self.init(shape: shape, repeating: 0) }
+    public init(zeros shape: [Int]) throws { try self.init(shape: shape, repeating: 0) }
 
-    public init(shape: [Int], repeating value: Float) {
-        self.shape = shape
-        storage = TensorStorage(repeating: value, count: Tensor.elementCount(shape))
+    public init(shape: [Int], repeating value: Float) throws {
+        try self.init(uninitialized: shape)
+        storage.pointer.initialize(repeating: value, count: count)
     }
 
     /// A tensor from values in row-major order. Throws when `data.count` does not match the shape.
     public init(shape: [Int], data: [Float]) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw ZooError.invalidArgument(op: "tensor", message: "negative size in shape \(shapeString(shape))")
-        }
-        let n = Tensor.elementCount(shape)
+        let n = try Tensor.checkedElementCount(shape, op: "tensor")
         guard data.count == n else {
             throw ZooError.shape(op: "tensor", message: "\(data.count) values do not fill shape \(shapeString(shape)) (\(n) elements)")
         }
-        self.init(uninitialized: shape)
+        try self.init(uninitialized: shape)
         data.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: n) }
     }
 
     /// A rank-0 tensor.
-    public init(scalar: Float) {
-        self.init(shape: [], repeating: scalar)
+    public init(scalar: Float) throws {
+        try self.init(shape: [], repeating: scalar)
     }
 
     init(shape: [Int], storage: TensorStorage) {
@@ -50,8 +49,28 @@ public struct Tensor {
         self.storage = storage
     }
 
+    /// The product of a shape already known to be allocatable (a tensor's own, or smaller).
     @inlinable
     public static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// The product of any shape: throws for a negative size (naming `op`), and an out-of-memory
+    /// refusal of "a tensor of shape …" when the product overflows.
+    public static func checkedElementCount(_ shape: [Int], op: @autoclosure () -> String) throws -> Int {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw ZooError.invalidArgument(op: op(), message: "negative size in shape \(shapeString(shape))")
+        }
+        var n = 1
+        for d in shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                let bytes = shape.reduce(Double(MemoryLayout<Float>.stride)) { $0 * Double($1) }
+                throw ZooError.outOfMemory(op: "a tensor of shape \(shapeString(shape))", requested: bytes,
+                                           limit: "more than any machine can address")
+            }
+            n = p
+        }
+        return n
+    }
 
     // MARK: - Element access
 
@@ -62,15 +81,20 @@ public struct Tensor {
     public var item: Float { storage.pointer[0] }
 
     /// Flat (row-major) element access.
-    public subscript(flat index: Int) -> Float {
-        get { storage.pointer[index] }
-        set { makeUnique(); storage.pointer[index] = newValue }
-    }
+    public subscript(flat index: Int) -> Float { storage.pointer[index] }
 
     /// Element at a multi-index (one index per axis).
-    public subscript(_ index: Int...) -> Float {
-        get { storage.pointer[flatIndex(index)] }
-        set { let i = flatIndex(index); makeUnique(); storage.pointer[i] = newValue }
+    public subscript(_ index: Int...) -> Float { storage.pointer[flatIndex(index)] }
+
+    /// Writes one element (copying first if the storage is shared, which may be refused).
+    public mutating func set(flat index: Int, to value: Float) throws {
+        try makeUnique()
+        storage.pointer[index] = value
+    }
+
+    /// Writes the element at a multi-index.
+    public mutating func set(_ index: Int..., to value: Float) throws {
+        try set(flat: flatIndex(index), to: value)
     }
 
     func flatIndex(_ index: [Int]) -> Int {
@@ -91,10 +115,10 @@ public struct Tensor {
         try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: storage.pointer, count: storage.count)) }
     }
 
-    /// Writable pointer to the elements (copies first if the storage is shared).
+    /// Writable pointer to the elements (copies first if the storage is shared, which may be refused).
     @inlinable
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        makeUnique()
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) throws -> R {
+        try makeUnique()
         return try withExtendedLifetime(storage) {
             try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
         }
@@ -103,9 +127,10 @@ public struct Tensor {
     /// Storage pointer for kernels inside the engine (caller keeps `self` alive).
     var ptr: UnsafeMutablePointer<Float> { storage.pointer }
 
+    /// Gives this tensor storage of its own (a copy, through the memory gate) if it shares one.
     @inlinable
-    public mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    public mutating func makeUnique() throws {
+        if !isKnownUniquelyReferenced(&storage) { storage = try storage.copy() }
     }
 
     /// True when both tensors share one storage (no copy has happened yet).
@@ -139,8 +164,8 @@ public struct Tensor {
     }
 
     /// Overwrites every element with `value`.
-    public mutating func fill(_ value: Float) {
-        makeUnique()
+    public mutating func fill(_ value: Float) throws {
+        try makeUnique()
         storage.pointer.update(repeating: value, count: count)
     }
 }

@@ -115,7 +115,7 @@ enum ModelBindings {
                     metadata[String(cString: zl_tostring(c.L, -2))] = "\(v)"
                 }
             }
-            try Checkpoint.make(h.model, modelName: h.name, config: h.values, metadata: metadata).write(path: path)
+            try Checkpoint.make(h.model, modelName: h.name, config: h.values, metadata: metadata, path: path).write(path: path)
             return 0
         }),
         ("load_checkpoint", { c in

@@ -24,26 +24,22 @@ enum NNBindings {
         // MARK: layers (positional sizes, then an option table that rejects unknown keys)
         layer("Linear") { c in
             let o = try c.options(3, allowed: ["bias"])
-            let i = try c.size(1), n = try c.size(2)
-            try c.checkAllocatable([n, i], 2)
-            return Linear(i, n, bias: try o.bool("bias", default: true))
+            return try Linear(try c.size(1), try c.size(2), bias: try o.bool("bias", default: true))
         },
         layer("Conv2d") { c in
             let o = try c.options(3, allowed: ["kernel", "stride", "padding", "bias"])
             let k = try o.int("kernel", default: 3), s = try o.int("stride", default: 1), p = try o.int("padding", default: 0)
             guard k >= 1, s >= 1, p >= 0 else { throw c.argError(3, "kernel and stride must be ≥ 1 and padding ≥ 0") }
-            let i = try c.size(1), n = try c.size(2)
-            try c.checkAllocatable([n, i, k, k], 2)
-            return Conv2d(i, n, kernelSize: k, stride: s, padding: p, bias: try o.bool("bias", default: true))
+            return try Conv2d(try c.size(1), try c.size(2), kernelSize: k, stride: s, padding: p, bias: try o.bool("bias", default: true))
         },
         layer("BatchNorm1d") { c in
             let o = try c.options(2, allowed: ["eps", "momentum", "affine"])
-            return BatchNorm1d(try c.size(1), eps: try o.float("eps", default: 1e-5), momentum: try o.float("momentum", default: 0.1),
+            return try BatchNorm1d(try c.size(1), eps: try o.float("eps", default: 1e-5), momentum: try o.float("momentum", default: 0.1),
                                affine: try o.bool("affine", default: true))
         },
         layer("BatchNorm2d") { c in
             let o = try c.options(2, allowed: ["eps", "momentum", "affine"])
-            return BatchNorm2d(try c.size(1), eps: try o.float("eps", default: 1e-5), momentum: try o.float("momentum", default: 0.1),
+            return try BatchNorm2d(try c.size(1), eps: try o.float("eps", default: 1e-5), momentum: try o.float("momentum", default: 0.1),
                                affine: try o.bool("affine", default: true))
         },
         layer("ReLU") { _ in ReLU() },
@@ -150,7 +146,7 @@ enum NNBindings {
             let m = try c.module(1)
             lua_createtable(c.L, 0, 8)
             for (name, st) in m.stateDict() {
-                c.push(Variable(st.floats()))
+                c.push(Variable(try st.floats()))
                 lua_setfield(c.L, -2, name)
             }
             return 1

@@ -78,6 +78,12 @@ enum RunBindings {
         ("interrupted", { c in c.push(interruptSignals > 0); return 1 }),
         ("is_tty", { c in c.push(isatty(STDOUT_FILENO) != 0); return 1 }),
         ("monotonic", { c in c.push(Double(DispatchTime.now().uptimeNanoseconds) * 1e-9); return 1 }),
+        ("check_memory", { c in
+            // check_memory(bytes, what): the memory gate's refusal of `bytes` for `what`, up front.
+            let bytes = try c.number(1), what = try c.string(2)
+            try MemoryGate.check(bytes: bytes, for: what)
+            return 0
+        }),
         ("peak_rss_mb", { c in
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -131,7 +137,7 @@ enum RunBindings {
             let name = metadata["stackzoo.model"] ?? "unknown"
             metadata.removeValue(forKey: "stackzoo.model")
             let values = (Userdata.object(c.L, 5, kind: .model) as? ModelHandle)?.values ?? [:]
-            try Checkpoint.make(held, modelName: name, config: values, metadata: metadata).write(path: path)
+            try Checkpoint.make(held, modelName: name, config: values, metadata: metadata, path: path).write(path: path)
             return 0
         }),
         ("read_checkpoint", { c in

@@ -101,7 +101,7 @@ enum SupportBindings {
         // MARK: images
         ("image_load", { c in
             let img = try Image.load(path: try c.string(1)).rgb()
-            c.push(Variable(img.normalizedTensor()))
+            c.push(Variable(try img.normalizedTensor()))
             return 1
         }),
         ("image_save", { c in

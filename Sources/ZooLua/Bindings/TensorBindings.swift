@@ -54,7 +54,6 @@ enum TensorBindings {
     /// A shape from a table or from the leading numeric arguments, and the index after it.
     static func shapeAndNext(_ call: LuaCall, _ i: Int32) throws -> ([Int], Int32) {
         let s = try call.shape(from: i)
-        try call.checkAllocatable(s, i)
         return (s, call.type(i) == LUA_TTABLE ? i + 1 : i + Int32(s.count))
     }
 
@@ -77,7 +76,6 @@ enum TensorBindings {
         ("full", { c in
             try c.checkTable(1)
             let shape = try c.shape(from: 1)
-            try c.checkAllocatable(shape, 1)
             return try newLeaf(c, Tensor(shape: shape, repeating: try c.float(2)), options: 3)
         }),
         ("randn", { c in let (s, n) = try shapeAndNext(c, 1); return try newLeaf(c, Tensor.randn(s), options: n) }),
@@ -119,7 +117,7 @@ enum TensorBindings {
             let t = try c.tensor(1)
             let v = try c.float(2)
             let i = try flatIndex(c, t.shape, from: 3)
-            t.value[flat: i] = v
+            try t.value.set(flat: i, to: v)
             return 0
         }),
         ("tostring", { c in c.push(describe(try c.tensor(1))); return 1 }),
@@ -129,15 +127,15 @@ enum TensorBindings {
         binary("sub") { try $0 - $1 },
         binary("mul") { try $0 * $1 },
         binary("div") { try $0 / $1 },
-        unary("neg") { -$0 },
+        unary("neg") { try -$0 },
         ("pow", { c in c.push(try c.tensor(1).pow(try c.float(2))); return 1 }),
-        unary("exp") { $0.exp() },
-        unary("log") { $0.log() },
-        unary("sqrt") { $0.sqrt() },
-        unary("relu") { $0.relu() },
+        unary("exp") { try $0.exp() },
+        unary("log") { try $0.log() },
+        unary("sqrt") { try $0.sqrt() },
+        unary("relu") { try $0.relu() },
         ("leaky_relu", { c in c.push(try c.tensor(1).leakyRelu(Float(try c.optNumber(2, 0.01)))); return 1 }),
-        unary("sigmoid") { $0.sigmoid() },
-        unary("tanh") { $0.tanh() },
+        unary("sigmoid") { try $0.sigmoid() },
+        unary("tanh") { try $0.tanh() },
         unary("glu") { try $0.glu() },
 
         // MARK: linear algebra and convolution
@@ -160,13 +158,11 @@ enum TensorBindings {
         ("upsample", { c in
             let o = try c.options(2, allowed: ["scale"])
             let t = try c.tensor(1), scale = try o.int("scale", default: 2)
-            try c.checkAllocatable(t.shape + [scale, scale], 2)
             c.push(try t.upsampleNearest(scale: scale))
             return 1
         }),
         ("replicate", { c in
             let t = try c.tensor(1), h = try c.int(2), w = try c.int(3)
-            try c.checkAllocatable(t.shape + [h, w], 2)
             c.push(try t.replicate(height: h, width: w))
             return 1
         }),
@@ -225,7 +221,7 @@ enum TensorBindings {
         ("clone", { c in
             let t = try c.tensor(1)
             var copy = t.value
-            copy.makeUnique()
+            try copy.makeUnique()
             c.push(Variable(copy))
             return 1
         }),
@@ -333,8 +329,8 @@ enum TensorBindings {
 
 extension Tensor {
     /// A one-element target broadcast to `shape` (for BCE against a label); other targets as they are.
-    func broadcastTarget(_ shape: [Int]) -> Tensor {
-        if count == 1 && Tensor.elementCount(shape) != 1 { return Tensor(shape: shape, repeating: self[flat: 0]) }
+    func broadcastTarget(_ shape: [Int]) throws -> Tensor {
+        if count == 1 && Tensor.elementCount(shape) != 1 { return try Tensor(shape: shape, repeating: self[flat: 0]) }
         return self
     }
 }
