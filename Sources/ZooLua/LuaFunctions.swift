@@ -59,6 +59,8 @@ enum LuaFunctions {
         pthread_setspecific(runningStateKey, UnsafeRawPointer(L))
         defer { pthread_setspecific(runningStateKey, outer) }
         do {
+            // While a config is evaluated, the tensors its code makes are charged to its budget.
+            if let budget = call.state.tensorBudget { return try budget.charging { try entry.body(call) } }
             return try entry.body(call)
         } catch let e as LuaArgumentError {
             call.state.push(e.description)

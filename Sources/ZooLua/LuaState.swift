@@ -15,6 +15,8 @@ public final class LuaState {
     private(set) var isClosing = false
     /// Registry reference of the `zoo` module table.
     var zooRef: Int32 = LUA_NOREF
+    /// The tensor-memory budget of the config being evaluated (nil: none; see set_tensor_budget).
+    var tensorBudget: MemoryBudget?
     /// Folder that `require` and `zoo.entry` resolve against (scripts/, zoo/).
     public let projectRoot: String
 

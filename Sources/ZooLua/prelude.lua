@@ -13,9 +13,9 @@ end
 -- Budgets of sandboxed code per call from trusted code (an entry's chunk, a block slot, a forward,
 -- a metamethod): Lua instructions (and pattern-matching steps), and bytes above those in use when
 -- the call starts. README ("Zoo entries (configs) and the sandbox") states them.
-local SANDBOX = { instructions = 50000000, bytes = 256 * 1024 * 1024 }
+local SANDBOX = { instructions = 50000000, bytes = 256 * 1024 * 1024, tensor_bytes = 1024 * 1024 * 1024 }
 -- `stackzoo list` reads every entry's description on a smaller one.
-local LIST_SANDBOX = { instructions = 5000000, bytes = 32 * 1024 * 1024 }
+local LIST_SANDBOX = { instructions = 5000000, bytes = 32 * 1024 * 1024, tensor_bytes = 64 * 1024 * 1024 }
 local guard  -- guard(f, limits): see the sandbox section
 
 -- MARK: - Tensors ----------------------------------------------------------------------------
@@ -401,7 +401,12 @@ local function run_sandboxed(source, path, env, limits)
   limits = limits or SANDBOX
   local chunk, err = load(source, "@" .. path, "t", env or sandbox(limits))
   if not chunk then error(err, 0) end
-  return export(limits, core.sandbox_call(limits.instructions, limits.bytes, chunk))
+  -- The tensors the chunk makes count against its tensor budget (refused past it, named).
+  local previous = core.set_tensor_budget(limits.tensor_bytes)
+  local results = table.pack(pcall(core.sandbox_call, limits.instructions, limits.bytes, chunk))
+  core.set_tensor_budget(previous)
+  if not results[1] then error(results[2], 0) end
+  return export(limits, table.unpack(results, 2, results.n))
 end
 
 -- MARK: - Model registry -------------------------------------------------------------------------

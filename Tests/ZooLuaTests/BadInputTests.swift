@@ -29,6 +29,19 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// Tensors a config makes count against its tensor budget (1 GiB), before the machine's memory.
+    func testAConfigsTensorsHaveABudget() throws {
+        try write("""
+            local t = {}
+            for i = 1, 10 do t[i] = zoo.zeros(12000, 12000) end
+            return { model = "dcgan", arch = { nz = 4 } }
+            """, to: dir + "/bomb.lua")
+        assertScriptError(try makeLua(), "require('zoo').config('\(dir)/bomb.lua')",
+                          ["bomb.lua:2: out of memory: requested 576 MB for a tensor of shape [12000, 12000] (the config's tensor budget 1.1 GB, 576 MB in use)"])
+        // Trusted code has no such budget, and the budget ends with the config.
+        XCTAssertNoThrow(try makeLua().run("local zoo = require 'zoo'; local a, b = zoo.zeros(12000, 12000), zoo.zeros(12000, 12000)"))
+    }
+
     /// dcgan/tiny, the smoke-test entry, trains as it is and samples into a folder.
     func testTheSmokeTestEntryTrainsAndSamples() throws {
         var (s, out) = try stackzoo(["train", "dcgan/tiny", "--out", "runs/tiny", "--steps", "2"])

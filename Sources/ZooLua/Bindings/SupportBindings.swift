@@ -162,6 +162,14 @@ enum SupportBindings {
             return 1
         }),
         ("version", { c in c.push(StackZooVersion.string); return 1 }),
+        ("set_tensor_budget", { c in
+            // (bytes or nil) -> the previous budget's bytes (or nil): tensors made by Lua code
+            // from now on are charged to a fresh budget of that size (the sandbox's configs).
+            let previous = c.state.tensorBudget?.limit
+            c.state.tensorBudget = c.isNoneOrNil(1) ? nil : MemoryBudget(limit: try c.int(1), name: "the config's tensor budget")
+            if let previous { c.push(previous) } else { c.pushNil() }
+            return 1
+        }),
         ("set_structure_only", { c in
             // Networks built while on hold zeros and draw nothing (describe, parameter counts).
             let previous = Init.structureOnly
