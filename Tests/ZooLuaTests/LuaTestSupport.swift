@@ -76,3 +76,16 @@ func runStackzoo(_ arguments: [String], cwd: String = repositoryRoot, environmen
     done.wait()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.data, as: UTF8.self))
 }
+
+/// Writes DIR/tiny.lua: a 16-px DCGAN on the image folder DIR/images, for end-to-end runs.
+func writeTinyDCGANEntry(in dir: String, description: String, snapshotEvery: Int) throws {
+    try write("""
+        return {
+          model = "dcgan",
+          description = "\(description)",
+          arch = { nz = 8, ngf = 4, ndf = 4, image_size = 16 },
+          train = { batch = 4, lr = 1e-3, epochs = 50, snapshot_every = \(snapshotEvery), keep = 2 },
+          data = { kind = "images", root = "\(dir)/images" },
+        }
+        """, to: dir + "/tiny.lua")
+}

@@ -14,15 +14,7 @@ final class RunSafetyTests: XCTestCase {
             zoo.run.mkdir('\(dir)/images/a')
             for i = 1, 8 do zoo.image.save(zoo.rand(3, 16, 16) * 2 - 1, string.format('\(dir)/images/a/%02d.png', i)) end
             """)
-        try write("""
-            return {
-              model = "dcgan",
-              description = "run safety test",
-              arch = { nz = 8, ngf = 4, ndf = 4, image_size = 16 },
-              train = { batch = 4, lr = 1e-3, epochs = 50, snapshot_every = 2, keep = 2 },
-              data = { kind = "images", root = "\(dir)/images" },
-            }
-            """, to: dir + "/tiny.lua")
+        try writeTinyDCGANEntry(in: dir, description: "run safety test", snapshotEvery: 2)
     }
 
     @discardableResult

@@ -20,15 +20,7 @@ final class TrainingTests: XCTestCase {
               zoo.image.save(t, string.format('\(dir)/images/a/%02d.png', i))
             end
             """)
-        try write("""
-            return {
-              model = "dcgan",
-              description = "training test",
-              arch = { nz = 8, ngf = 4, ndf = 4, image_size = 16 },
-              train = { batch = 4, lr = 1e-3, epochs = 50, snapshot_every = 3, keep = 2 },
-              data = { kind = "images", root = "\(dir)/images" },
-            }
-            """, to: dir + "/tiny.lua")
+        try writeTinyDCGANEntry(in: dir, description: "training test", snapshotEvery: 3)
     }
 
     /// Runs the debug stackzoo in the test folder with the repository's plugins and scripts;
