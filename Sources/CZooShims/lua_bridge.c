@@ -55,17 +55,57 @@ void zoo_lua_push_function(lua_State *L, int id) {
     lua_pushcclosure(L, zoo_lua_trampoline, 1);
 }
 
-/* Message handler for protected calls: "message\nstack traceback:\n...". Non-string errors are
-   described by their __tostring or their type. */
-static int zoo_lua_msgh(lua_State *L) {
-    const char *msg = lua_tostring(L, 1);
-    if (msg == NULL) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-            msg = lua_tostring(L, -1);
-        else
-            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+/* Pushes a plain field value as text for zoo_lua_error_text (strings quoted, nothing else). */
+static int push_plain(lua_State *L, int idx) {
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING: lua_pushfstring(L, "\"%s\"", lua_tostring(L, idx)); return 1;
+    case LUA_TNUMBER: case LUA_TBOOLEAN: luaL_tolstring(L, idx, NULL); return 1;
+    default: lua_pushfstring(L, "<%s>", luaL_typename(L, idx)); return 1;
     }
-    luaL_traceback(L, L, msg, 1);
+}
+
+/* Message handler (no traceback): a string or number error as it is; any other error object
+   described where it was raised — by its __tostring, a table by up to 8 of its fields (raw
+   reads, no metamethods), anything else by its type — e.g. "cfg.lua:2: error object (a table):
+   {code = 3, msg = "x"}". */
+int zoo_lua_error_text(lua_State *L) {
+    int t = lua_type(L, 1);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER) { lua_settop(L, 1); return 1; }
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    lua_settop(L, 1);
+    zoo_lua_where(L, 1);
+    if (t != LUA_TTABLE) {
+        lua_pushfstring(L, "error object (a %s value)", luaL_typename(L, 1));
+        lua_concat(L, 2);
+        return 1;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "error object (a table): {");
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1) != 0) {
+        if (n == 8) { lua_pop(L, 2); luaL_addstring(&b, ", ..."); break; }
+        if (n > 0) luaL_addstring(&b, ", ");
+        if (lua_type(L, -2) == LUA_TSTRING) lua_pushvalue(L, -2); else { lua_pushliteral(L, "["); push_plain(L, -3); lua_pushliteral(L, "]"); lua_concat(L, 3); }
+        luaL_addvalue(&b);
+        luaL_addstring(&b, " = ");
+        push_plain(L, -1);
+        luaL_addvalue(&b);
+        lua_pop(L, 1);
+        n++;
+    }
+    luaL_addstring(&b, "}");
+    luaL_pushresult(&b);
+    lua_concat(L, 2);
+    return 1;
+}
+
+/* Message handler for protected calls: "message\nstack traceback:\n..."; non-string errors
+   are described by zoo_lua_error_text. */
+static int zoo_lua_msgh(lua_State *L) {
+    zoo_lua_error_text(L);
+    luaL_traceback(L, L, lua_tostring(L, -1), 1);
     return 1;
 }
 

@@ -295,8 +295,11 @@ static int scope_leave(lua_State *L, zoo_budget *b, const zoo_scope *s) {
 /* Inside the sandbox, protected: calls f(...) and turns a failure into a string error while the
    sandbox's limits still hold (an error object's __tostring is sandboxed code too). */
 static int guarded_body(lua_State *L) {
-    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
-    if (status == LUA_OK) return lua_gettop(L);
+    /* The message handler describes a non-string error where it was raised (zoo_lua_error_text). */
+    lua_pushcfunction(L, zoo_lua_error_text);
+    lua_insert(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 1);
+    if (status == LUA_OK) return lua_gettop(L) - 1;
     zoo_budget *b = zoo_budget_of(L);
     if (status == LUA_ERRMEM) note_memory_trip(b);
     if (!b->tripped && lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)

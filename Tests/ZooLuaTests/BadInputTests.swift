@@ -42,6 +42,13 @@ final class BadInputTests: XCTestCase {
         XCTAssertNoThrow(try makeLua().run("local zoo = require 'zoo'; local a, b = zoo.zeros(12000, 12000), zoo.zeros(12000, 12000)"))
     }
 
+    /// A table raised as an error is described where it was raised, in an entry or a script.
+    func testTableErrorsAreDescribed() throws {
+        try write("error({ code = 3 })\nreturn {}\n", to: dir + "/raises.lua")
+        assertScriptError(try makeLua(), "require('zoo').config('\(dir)/raises.lua')", ["raises.lua:1: error object (a table): {code = 3}"])
+        assertScriptError(try makeLua(), "local x = 1\nerror({ 'first', why = true })", ["test:2: error object (a table): {[1] = \"first\", why = true}"])
+    }
+
     /// dcgan/tiny, the smoke-test entry, trains as it is and samples into a folder.
     func testTheSmokeTestEntryTrainsAndSamples() throws {
         var (s, out) = try stackzoo(["train", "dcgan/tiny", "--out", "runs/tiny", "--steps", "2"])

@@ -144,6 +144,6 @@ final class ErrorTests: XCTestCase {
         try write("local x = \n", to: dir + "/syntax.lua")
         XCTAssertThrowsError(try lua.runFile(dir + "/syntax.lua")) { XCTAssertTrue("\($0)".contains("syntax.lua:2:"), "\($0)") }
         try write("error({})\n", to: dir + "/table.lua")
-        XCTAssertThrowsError(try lua.runFile(dir + "/table.lua")) { XCTAssertTrue("\($0)".contains("error object is a table value"), "\($0)") }
+        XCTAssertThrowsError(try lua.runFile(dir + "/table.lua")) { XCTAssertTrue("\($0)".contains("table.lua:1: error object (a table): {}"), "\($0)") }
     }
 }

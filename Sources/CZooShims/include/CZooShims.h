@@ -44,6 +44,7 @@ void zoo_lua_push_function(lua_State *L, int id);
 /// Pushes "chunk:line: " of the innermost Lua function at or above `level` that is not the zoo
 /// prelude (chunk "=zoo"), or "" when there is none. Never raises.
 void zoo_lua_where(lua_State *L, int level);
+int zoo_lua_error_text(lua_State *L);
 
 /// A new state with a counting allocator (lua_budget.c) and a panic handler that aborts with the
 /// message. Trusted code may use `trusted_limit` bytes (Lua's plus those charged with
