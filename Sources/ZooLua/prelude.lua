@@ -1022,6 +1022,9 @@ function zoo.describe(entry, overrides)
   -- zero embedding here (only the FLOPs matter).
   local arch = type(cfg.arch) == "table" and cfg.arch or {}
   local condition = (arch.conditional ~= false and math.type(arch.text) == "integer") and zoo.zeros(1, arch.text) or nil
+  if model.text_statistics and model:text_statistics() then   -- identity statistics: only FLOPs count here
+    model:set_text_statistics(zoo.zeros(model.text_dim), zoo.ones(model.text_dim))
+  end
   local ok, flops = pcall(core.count_flops, function() return model:sample { n = 1, seed = 0, condition = condition } end)
   if ok then
     add(string.format("sampling: %.3f GFLOPs per image (conv, linear and matmul forward FLOPs)", flops / 1e9))

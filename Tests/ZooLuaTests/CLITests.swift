@@ -27,6 +27,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(s2, 0)
         XCTAssertTrue(out2.contains("arch.nz = 12") && out2.contains("-- --set"), out2)
         XCTAssertTrue(out2.contains("netG: ") && out2.contains("GFLOPs per image"), out2)
+        // A text model that standardises its embeddings still has its sampling FLOPs counted.
+        let (s4, out4, err4) = try stackzoo(["describe", "stackgan-v2/emoji"])
+        XCTAssertEqual(s4, 0, err4)
+        XCTAssertTrue(out4.contains("arch.text_standardize = true") && out4.contains("GFLOPs per image"), out4)
         let (s3, _, err3) = try stackzoo(["describe", "dcgan/tiny", "--set", "arch.nzz=12"])
         XCTAssertNotEqual(s3, 0)
         XCTAssertTrue(err3.contains("unknown key 'arch.nzz' for model 'dcgan' (did you mean 'arch.nz'?)"), err3)
