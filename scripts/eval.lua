@@ -2,6 +2,7 @@
 -- test split of its dataset (or --dataset DIR --split S). Options come from the command.
 local zoo = require "zoo"
 local evaluation = require "evaluation"
+local sampling = require "sampling"
 
 local opts = ...
 local metrics = {}
@@ -11,17 +12,7 @@ for m in (opts.metric or "text"):gmatch("[^,]+") do
 end
 local model = zoo.load_checkpoint(opts.checkpoint)
 model:release_training_state()
-local data
-if opts.dataset then
-  data = {}
-  for k, v in pairs(model.config and model.config.data or {}) do data[k] = v end
-  data.root, data.kind = opts.dataset, data.kind or "captioned"
-end
-if data == nil and model.config and model.config.data and model.config.data.root then
-  data = {}
-  for k, v in pairs(model.config.data) do data[k] = v end
-  if data.root:sub(1, 1) ~= "/" then data.root = opts.project .. "/" .. data.root end
-end
+local data = sampling.data(model, opts.dataset)
 local r = evaluation.text(model, {
   data = data, split = opts.split, per_class = opts.per_class, noises = opts.noises, seed = opts.seed,
   classifier = opts.classifier, project = opts.project,

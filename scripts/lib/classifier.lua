@@ -114,14 +114,13 @@ function classifier.images(data, split)
   d.split = split
   local ds = zoo.data.open(d, { image_sizes = { 64 }, batch = 1, shuffle = false, augment = false, text = false, wrong = false, threads = 0 })
   local info = ds:info()
-  local n = #info.ids
+  local images, ids = {}, {}
+  for i = 1, #ds do
+    local b = ds:next()
+    images[i], ids[i] = b.real[64], b.class_ids[1]
+  end
   ds:close()
-  ds = zoo.data.open(d, { image_sizes = { 64 }, batch = n, shuffle = false, augment = false, text = false, wrong = false, threads = 0 })
-  local b = ds:next()
-  ds:close()
-  local ids = {}
-  for i, c in ipairs(b.class_ids) do ids[i] = c end
-  return b.real[64], ids, info.class_names
+  return zoo.cat(images, 1), ids, info.class_names
 end
 
 --- Trains a classifier on `data` (a config's data table, train split) for `steps` steps of

@@ -21,6 +21,15 @@ local function caption_conditions(path, data)
   return conditions, wanted
 end
 
+--- A copy of the checkpoint model's own data table (its embeddings file included), its root moved
+--- to `dataset` when given (a relative root is the project's, as zoo.data.open reads it).
+function sampling.data(model, dataset)
+  local data = {}
+  for k, v in pairs(model.config and model.config.data or {}) do data[k] = v end
+  if dataset then data.root, data.kind = dataset, data.kind or "captioned" end
+  return data
+end
+
 --- The model of opts.checkpoint and its conditions: rows of opts.embeddings ([N, D], or caption
 --- opts.caption of [N, K, D]), or opts.captions looked up in the dataset (opts.dataset, else the
 --- checkpoint config's data.root), for text models; nil otherwise. Also returns the captions.
@@ -36,12 +45,8 @@ function sampling.load(opts)
   zoo.run.check_memory(bytes, string.format("%d sampled images", n))
   local conditions
   if model.text_dim and opts.captions then
-    -- The checkpoint's own data config (its embeddings file included); --dataset moves its root.
-    local data = {}
-    for k, v in pairs(model.config and model.config.data or {}) do data[k] = v end
-    if opts.dataset then data.root = opts.dataset; data.kind = data.kind or "captioned" end
+    local data = sampling.data(model, opts.dataset)
     if not data.root then error("--captions needs the dataset the model was trained on: give --dataset DIR", 0) end
-    if data.root:sub(1, 1) ~= "/" and opts.project then data.root = opts.project .. "/" .. data.root end
     data.split = nil
     local c, captions = caption_conditions(opts.captions, data)
     if c:size(2) ~= model.text_dim then

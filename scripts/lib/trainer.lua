@@ -110,7 +110,8 @@ function Trainer.new(opts)
   local meta = checkpoint and zoo.checkpoint_metadata(checkpoint)
   self.seed = meta and tonumber(meta.seed) or opts.seed or 0
   zoo.seed(self.seed)
-  self.model = zoo.model(cfg)
+  -- (The text statistics, when the model standardises its text, come from the opened data below.)
+  self.model = zoo.model(cfg, nil, { text_statistics = false })
   self.sizes = self.model.image_sizes or {}
   local text = self.model.text_dim ~= nil
   self.batch_size = cfg.train and cfg.train.batch or 16
@@ -182,7 +183,7 @@ function Trainer:text_metrics()
   local r = evaluation.text(self.model, {
     data = self.cfg.data, split = self.eval_split, noises = 4, seed = SAMPLE_SEED, conditions = self.eval_conditions,
     classifier_net = names and self.classifier_net or nil, classifier_names = names, sensitivity_only = names == nil,
-    real_accuracy = self.real_accuracy or false,
+    real_accuracy = false,   -- the snapshot measures generated images only
   })
   local entry = { step = self.step, text_sensitivity = r.text_sensitivity, caption_class_accuracy = r.caption_class_accuracy }
   self.text_history[#self.text_history + 1] = entry
