@@ -46,12 +46,14 @@ let package = Package(
         // MARK: - Model plugins (library targets under Plugins/, explicit paths; see the note above)
         .target(name: "StackGANv2", dependencies: ["ZooCore"], path: "Plugins/StackGANv2", exclude: ["README.md"], swiftSettings: v5),
         .target(name: "StackGANv1", dependencies: ["ZooCore"], path: "Plugins/StackGANv1", exclude: ["README.md"], swiftSettings: v5),
+        // Text-encoder plugins (the TextEncoder kind): all-MiniLM-L6-v2 (BERT WordPiece + 6-layer encoder).
+        .target(name: "MiniLM", dependencies: ["ZooCore"], path: "Plugins/MiniLM", swiftSettings: v5),
 
         // MARK: - Command line
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooCore", "ZooImage", "ZooData", "ZooLua", "StackGANv2", "StackGANv1",
+                "ZooCore", "ZooImage", "ZooData", "ZooLua", "StackGANv2", "StackGANv1", "MiniLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
@@ -64,6 +66,8 @@ let package = Package(
             name: "ZooLuaTests", dependencies: ["ZooLua", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "PluginTests", dependencies: ["StackGANv2", "StackGANv1", "ZooCore", "ZooLua", "ZooTestSupport"], swiftSettings: v5),
+        .testTarget(
+            name: "TextEncoderTests", dependencies: ["MiniLM", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "ZooImageTests", dependencies: ["ZooImage", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
