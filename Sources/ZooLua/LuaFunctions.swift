@@ -323,6 +323,19 @@ struct LuaOptions {
         }
     }
 
+    /// A sequence of strings (e.g. row_labels = {"a red apple", "a blue heart"}).
+    func strings(_ key: String) throws -> [String]? {
+        try with(key) { i in
+            guard lua_type(L, i) == LUA_TTABLE else { throw bad(key, "table of strings", i) }
+            return try (0..<Int(lua_rawlen(L, i))).map { k in
+                lua_rawgeti(L, i, lua_Integer(k + 1))
+                defer { zl_pop(L, 1) }
+                guard lua_type(L, -1) == LUA_TSTRING else { throw bad("\(key)[\(k + 1)]", "string", lua_gettop(L)) }
+                return String(cString: zl_tostring(L, -1))
+            }
+        }
+    }
+
     /// Pushes the raw field value (or nil) for callers that read it themselves; returns its type.
     func pushField(_ key: String) -> Int32 {
         guard index != 0 else { lua_pushnil(L); return LUA_TNIL }

@@ -112,12 +112,16 @@ enum SupportBindings {
         ("image_save_grid", { c in
             let t = try c.tensor(1).value
             let path = try c.string(2)
-            let o = try c.options(3, allowed: ["nrow", "padding"])
+            let o = try c.options(3, allowed: ["nrow", "padding", "row_labels"])
             let nrow = try o.int("nrow", default: 8), padding = try o.int("padding", default: 2)
             guard nrow >= 1, padding >= 0 else { throw c.argError(3, "nrow must be ≥ 1 and padding ≥ 0") }
             let batch = t.shape.count == 3 ? try t.reshaped([1] + t.shape) : t
             guard batch.shape.count == 4 else { throw c.argError(1, "expected [B, 3, H, W] images, got \(shapeString(t.shape))") }
-            try saveGrid(batch, path: path, nrow: nrow, padding: padding)
+            let labels = try o.strings("row_labels")
+            if let labels, batch.shape[0] >= 1, case let rows = gridShape(count: batch.shape[0], nrow: nrow).rows, labels.count != rows {
+                throw c.argError(3, "option 'row_labels': \(labels.count) labels for a grid of \(rows) rows (\(batch.shape[0]) images, nrow = \(nrow))")
+            }
+            try saveGrid(batch, path: path, nrow: nrow, padding: padding, rowLabels: labels)
             return 0
         }),
 
