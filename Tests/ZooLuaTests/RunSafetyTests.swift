@@ -182,6 +182,14 @@ final class RunSafetyTests: XCTestCase {
         XCTAssertEqual(s, 0, out)
         (s, out) = try stackzoo(["sample", ckpt, "--embeddings", data + "/emb_z.npy", "--n", "4", "--nrow", "4", "--out", "e.png"])
         XCTAssertEqual(s, 0, out)
-        XCTAssertEqual(try bytes("c.png"), try bytes("e.png"), "the caption's row of emb_z.npy, not of emb_a.npy")
+        // c.png has the caption beside its row (13 characters: a margin of 13·6 + 8 pixels), then e.png's pixels.
+        let grids = try makeLua().run("""
+            local zoo = require 'zoo'
+            local c, e = zoo.image.load('\(dir)/c.png'), zoo.image.load('\(dir)/e.png')
+            local margin = c:size(3) - e:size(3)
+            return string.format("%d %d %g", margin, c:size(2) - e:size(2), (c:slice(3, margin + 1, e:size(3)) - e):pow(2):sum():item())
+            """)
+        XCTAssertEqual(grids.first as? String, "86 0 0", "the caption's row of emb_z.npy, not of emb_a.npy")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/c.txt", encoding: .utf8), "row 1: grinning face\n")
     }
 }

@@ -81,18 +81,20 @@ function sampling.repeat_row(t, i, k)
 end
 
 --- Saves images {name = [N, 3, s, s]} (names in order): `out` for the last (largest) branch and
---- out-<size>.png for each when there are several. Returns the paths written.
-function sampling.save(images, names, out, nrow)
+--- out-<size>.png for each when there are several; `labels` (optional, one per grid row) are
+--- written beside the rows. Returns the paths written.
+function sampling.save(images, names, out, nrow, labels)
   local written = {}
+  local grid = { nrow = nrow, padding = 2, row_labels = labels }
   for i, n in ipairs(names) do
     local t = images[n]
     if #names > 1 then
       local path = out:gsub("%.png$", "") .. "-" .. t:size(3) .. ".png"
-      zoo.image.save_grid(t, path, { nrow = nrow, padding = 2 })
+      zoo.image.save_grid(t, path, grid)
       written[#written + 1] = path
     end
     if i == #names then
-      zoo.image.save_grid(t, out, { nrow = nrow, padding = 2 })
+      zoo.image.save_grid(t, out, grid)
       table.insert(written, 1, out)
     end
   end
