@@ -24,8 +24,8 @@ local Tensor = {}
 for _, name in ipairs {
   "shape", "size", "dim", "numel", "item", "values", "get", "set",
   "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
-  "relu", "leaky_relu", "sigmoid", "tanh", "glu",
-  "matmul", "bmm", "linear", "conv2d", "upsample", "replicate", "transpose", "reshape", "slice", "split",
+  "relu", "leaky_relu", "sigmoid", "tanh", "glu", "gelu", "softmax", "layer_norm",
+  "matmul", "bmm", "linear", "conv2d", "upsample", "replicate", "transpose", "permute", "reshape", "slice", "split",
   "sum", "mean", "detach", "clone", "backward", "zero_grad",
 } do
   Tensor[name] = core[name]
@@ -137,7 +137,8 @@ ModuleMT.__call = function(m, ...) return m:forward(...) end
 ModuleMT.__tostring = core.module_tostring
 ModuleMT.__name = "module"
 
-for _, name in ipairs { "Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GLU", "Upsample" } do
+for _, name in ipairs { "Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GLU", "Upsample",
+                         "GELU", "LayerNorm", "Embedding" } do
   nn[name] = core[name]
 end
 

@@ -67,6 +67,26 @@ final class GradientTests: XCTestCase {
             let target = try Tensor(shape: [6], data: [1, 0, 1, 0, 0.3, 0.8])
             return try gradCheck([randomInput([6], seed: 1, scale: 3)]) { try Loss.bceWithLogits($0[0], target: target) }
         },
+        .layerNorm: {
+            // Gradients to x and to the affine parameters γ and β.
+            try gradCheck([randomInput([3, 5], seed: 1, scale: 2), randomInput([5], seed: 2), randomInput([5], seed: 3)], eps: 1e-2) {
+                try $0[0].layerNorm(gamma: $0[1], beta: $0[2], eps: 1e-5)
+            }
+        },
+        .gelu: { try gradCheck([randomInput([3, 5], seed: 1, scale: 2)]) { try $0[0].gelu() } },
+        .softmax: {
+            // Unmasked and masked (item 1 keeps only key 0; masked keys take no gradient) in one output.
+            let mask = try Tensor(shape: [2, 4], data: [1, 1, 0, 1, 1, 0, 0, 0])
+            return try gradCheck([randomInput([2, 3, 4], seed: 1)]) {
+                try Variable.concat([$0[0].softmax(), $0[0].softmax(keyMask: mask)], axis: 0)
+            }
+        },
+        .embedding: {
+            // Repeated indices accumulate into the table's gradient; the indices take none.
+            let indices = Variable(try Tensor(shape: [2, 3], data: [1, 4, 1, 0, 4, 4]))
+            return try gradCheck([randomInput([5, 3], seed: 1)]) { try Variable.embedding(table: $0[0], indices: indices) }
+        },
+        .permute: { try gradCheck([randomInput([2, 3, 4], seed: 1)]) { try $0[0].permute([2, 0, -2]) } },
     ]
 
     func testEveryOpHasACheck() throws {
@@ -180,6 +200,7 @@ final class GradientTests: XCTestCase {
             ("BatchNorm2d", try BatchNorm2d(2), [2, 2, 3, 3]),
             ("ReLU", ReLU(), [2, 3]), ("LeakyReLU", LeakyReLU(0.2), [2, 3]), ("Sigmoid", Sigmoid(), [2, 3]),
             ("Tanh", Tanh(), [2, 3]), ("GLU", GLU(), [2, 4]), ("Upsample", Upsample(scaleFactor: 2), [1, 2, 2, 2]),
+            ("GELU", GELU(), [2, 3]), ("LayerNorm", try LayerNorm(4, eps: 1e-12), [2, 3, 4]),
             ("Sequential", Sequential(try Linear(3, 4), try BatchNorm1d(4), GLU(), try Linear(2, 2)), [3, 3]),
         ]
         for (name, layer, shape) in layers {
@@ -188,6 +209,15 @@ final class GradientTests: XCTestCase {
             let report = try gradCheck([x] + params) { vars in try layer(vars[0]) }
             XCTAssertLessThan(report.maxError, 2e-2, "\(name): \(report)")
         }
+    }
+
+    func testEmbeddingLayerGradient() throws {
+        GlobalRandom.seed(3)
+        let emb = try Embedding(6, 3)
+        let indices = Variable(try Tensor(shape: [4], data: [5, 0, 5, 2]))
+        let report = try gradCheck(emb.parameters()) { _ in try emb(indices) }
+        XCTAssertLessThan(report.maxError, 2e-2, "Embedding: \(report)")
+        XCTAssertNil(indices.grad)
     }
 
     func testCompositeLossGradients() throws {

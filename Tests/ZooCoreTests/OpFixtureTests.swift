@@ -53,6 +53,42 @@ final class OpFixtureTests: XCTestCase {
         try check("spatial_replicate", inputs: ["x"], tol: 1e-5) { try $0[0].replicate(height: 4, width: 6) }
     }
 
+    func testTransformerOps() throws {
+        for name in ["layer_norm_eps1e-12", "layer_norm_eps1e-5"] {
+            let eps = Float(try opFixture(name).params()["eps"] as! Double)
+            try check(name, inputs: ["x", "weight", "bias"], tol: 1e-5) { try $0[0].layerNorm(gamma: $0[1], beta: $0[2], eps: eps) }
+        }
+        try check("gelu", inputs: ["x"], tol: 1e-6) { try $0[0].gelu() }
+        try check("softmax", inputs: ["x"], tol: 1e-6) { try $0[0].softmax() }
+        let mask = try opFixture("softmax_masked").tensor("key_mask")
+        try check("softmax_masked", inputs: ["x"], tol: 1e-6) { try $0[0].softmax(keyMask: mask) }
+        let indices = Variable(try opFixture("embedding").tensor("indices"))
+        try check("embedding", inputs: ["table"], tol: 1e-6) { try Variable.embedding(table: $0[0], indices: indices) }
+        for name in ["permute_heads", "permute_general"] {
+            let axes = try opFixture(name).params()["axes"] as! [Int]
+            try check(name, inputs: ["x"], tol: 0) { try $0[0].permute(axes) }
+        }
+    }
+
+    func testMultiHeadAttention() throws {
+        // BERT self-attention through the Variable ops: heads split by permute, masked softmax, merged back.
+        let fx = try opFixture("attention")
+        let p = try fx.params()
+        let b = p["batch"] as! Int, l = p["length"] as! Int, hidden = p["hidden"] as! Int, h = p["heads"] as! Int
+        let d = hidden / h
+        let mask = try fx.tensor("key_mask")
+        try check("attention", inputs: ["x", "wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo"], tol: 1e-5) { v in
+            func heads(_ w: Variable, _ bias: Variable) throws -> Variable {   // [B, L, H·d] → [B·H, L, d]
+                try v[0].linear(weight: w, bias: bias).reshaped([b, l, h, d]).permute([0, 2, 1, 3]).reshaped([b * h, l, d])
+            }
+            let q = try heads(v[1], v[2]), k = try heads(v[3], v[4]), vals = try heads(v[5], v[6])
+            let scores = try (q.bmm(k.transposed()) * (1 / Float(d).squareRoot())).reshaped([b, h, l, l])
+            let probs = try scores.softmax(keyMask: mask).reshaped([b * h, l, l])
+            let ctx = try probs.bmm(vals).reshaped([b, h, l, d]).permute([0, 2, 1, 3]).reshaped([b, l, hidden])
+            return try ctx.linear(weight: v[7], bias: v[8])
+        }
+    }
+
     func testLosses() throws {
         let bce = try opFixture("bce_probs")
         let target = try bce.tensor("target")

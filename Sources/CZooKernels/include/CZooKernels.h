@@ -1,5 +1,6 @@
 // Hand-vectorised CPU kernels (AVX2/FMA, chosen at run time): a sigmoid that rounds exactly as the
-// scalar Swift/glibc form, and a direct convolution (and its weight gradient) for few channels;
+// scalar Swift/glibc form, softmax rows and exact GELU for text encoders, and a direct convolution
+// (and its weight gradient) for few channels;
 // and the thread pool that runs the engine's parallel regions; xxHash64 and non-finite scans for
 // checkpoints.
 #ifndef CZOOKERNELS_H
@@ -17,6 +18,18 @@ size_t zoo_count_nonfinite(const void *data, size_t count, int bytes, size_t *fi
 /// out[i] = σ(x[i]) rounded exactly as StackZoo's scalar sigmoid with glibc's expf:
 /// x ≥ 0: 1 / (1 + expf(−x)); x < 0: e / (1 + e) with e = expf(x). In place is allowed.
 void zoo_sigmoid(const float *x, float *out, long n);
+
+/// Softmax of the row x[0..<n] into out: out[i] = e[i] / Σ e (the sum in Double, then one multiply
+/// by its reciprocal rounded to float), e[i] = expf(x[i] − max) rounded as glibc's expf, the max over
+/// the kept keys. `keep` (nullable: all kept) marks kept keys with non-zero values; masked keys get 0.
+/// Needs at least one kept key (else the row is NaN). The same bits on every CPU path but the sum's
+/// order (sequential without AVX2).
+void zoo_softmax_row(const float *x, const float *keep, float *out, long n);
+
+/// out[i] = x·Φ(x) = x·erfc(−x/√2)/2 (exact GELU), computed in Double and rounded once (the vector
+/// path within 1e-10 of libm's erfc before rounding, each element the same wherever it sits).
+/// In place is allowed.
+void zoo_gelu(const float *x, float *out, long n);
 
 /// 1 when this CPU supports AVX2 and FMA, else 0. zoo_sigmoid takes its vector path then (as glibc's
 /// expf takes its FMA variant); the direct convolution below needs both.

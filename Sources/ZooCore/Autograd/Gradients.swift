@@ -159,6 +159,26 @@ enum Gradients {
             let scale = g.item / Float(max(t.count, 1))
             let d = try x.zipMap(t) { xv, tv in (sigmoidScalar(xv) - tv) * scale }
             return [try d.reshaped(x.shape)]
+
+        case .layerNorm(let x, let gamma, let mean, let rstd):
+            let (dx, dgamma, dbeta) = try Tensor.layerNormBackward(g, x: x, gamma: gamma, mean: mean, rstd: rstd,
+                                                                   needInput: need(0), needAffine: need(1) || need(2))
+            return [dx, dgamma, dbeta]
+
+        case .gelu(let x):
+            return [try g.zipMap(x, cost: 16) { geluGradient($0, $1) }]
+
+        case .softmax(let out):
+            return [try Tensor.softmaxBackward(g, out: out)]
+
+        case .embedding(let indices, let v):
+            return [try Tensor.embeddingBackward(g, indices: indices, vocabulary: v)]
+
+        case .permute(let axes):
+            // The inverse permutation: input axis axes[i] is output axis i.
+            var inverse = axes
+            for (i, a) in axes.enumerated() { inverse[a] = i }
+            return [try g.permutedKernel(inverse)]
         }
     }
 }

@@ -7,6 +7,7 @@ public enum Op: String, CaseIterable, Sendable {
     case relu, leakyRelu, sigmoid, tanh, glu
     case sum, mean, concat, slice, reshape, replicate, transpose
     case bceProbs, bceLogits
+    case layerNorm, gelu, softmax, embedding, permute
 }
 
 /// What a recorded op keeps for its backward rule (tensors share storage; nothing is copied).
@@ -52,6 +53,14 @@ enum OpRecord {
     case transpose
     case bceProbs(p: Tensor, target: Tensor)
     case bceLogits(x: Tensor, target: Tensor)
+    /// Inputs x, gamma, beta; each row's mean and rstd = 1/sqrt(var + eps) [R] (x̂ is recomputed).
+    case layerNorm(x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor)
+    case gelu(x: Tensor)
+    /// The probabilities (masked keys hold 0, which is all the backward needs of the mask).
+    case softmax(out: Tensor)
+    /// Input: the table [V, D] only; the indices take no gradient.
+    case embedding(indices: Tensor, vocabulary: Int)
+    case permute(axes: [Int])
 
     var op: Op {
         switch self {
@@ -86,6 +95,11 @@ enum OpRecord {
         case .transpose: return .transpose
         case .bceProbs: return .bceProbs
         case .bceLogits: return .bceLogits
+        case .layerNorm: return .layerNorm
+        case .gelu: return .gelu
+        case .softmax: return .softmax
+        case .embedding: return .embedding
+        case .permute: return .permute
         }
     }
 }

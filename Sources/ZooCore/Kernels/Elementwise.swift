@@ -75,6 +75,17 @@ extension Tensor {
         withExtendedLifetime(other) {}
     }
 
+    /// Exact GELU: 0.5·x·(1 + erf(x/√2)) = x·Φ(x) (PyTorch's default `approximate="none"`), in
+    /// Double and rounded once (`zoo_gelu`). Shapes: any → the same.
+    public func gelu() throws -> Tensor {
+        try attributingMemory(to: "gelu \(shapeString(shape))") {
+            let out = try Tensor(uninitialized: shape)
+            let src = ptr, dst = out.ptr
+            parallelFor(count, costPerItem: 16) { r in zoo_gelu(src + r.lowerBound, dst + r.lowerBound, r.count) }
+            return withExtendedLifetime(self) { out }
+        }
+    }
+
     // MARK: - Public conveniences (no autograd)
 
     /// out[i] = f(self[i]) (for plugins and tools; the engine's kernels use the inlined form).
@@ -170,6 +181,12 @@ private func gateSigmoidRow(_ gate: UnsafePointer<Float>, count: Int, scale: Flo
     guard scale != 1 || shift != 0 else { return sigmoidRow(gate, out, count: count) }
     for i in 0..<count { out[i] = gate[i] * scale + shift }
     sigmoidRow(out, out, count: count)
+}
+
+/// d/dx of GELU applied to upstream g: Φ(x) + x·φ(x) = erfc(−x/√2)/2 + x·exp(−x²/2)/√(2π), in Double.
+@inline(__always) func geluGradient(_ g: Float, _ x: Float) -> Float {
+    let xd = Double(x)
+    return Float(Double(g) * (0.5 * erfc(-xd * 0.5.squareRoot()) + xd * Foundation.exp(-0.5 * xd * xd) * 0.3989422804014327))
 }
 
 @inline(__always) func sigmoidScalar(_ x: Float) -> Float {

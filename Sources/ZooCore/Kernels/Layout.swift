@@ -1,4 +1,5 @@
-// Layout kernels: concat/slice along an axis, last-two-axes transpose, spatial replicate, nearest upsample.
+// Layout kernels: concat/slice along an axis, axis permutation, last-two-axes transpose, spatial replicate,
+// nearest upsample.
 
 extension Tensor {
     /// (outer, axisSize, inner) split of the shape around `axis`.
@@ -53,6 +54,48 @@ extension Tensor {
             }
         }
         withExtendedLifetime(part) {}
+    }
+
+    /// The axes reordered: output axis i is input axis `axes[i]` (as `torch.permute`; negative axes
+    /// count from the end). Splitting heads: [B, L, H, d].permute([0, 2, 1, 3]) → [B, H, L, d].
+    /// Shapes: (n_0, ..., n_{r−1}) → (n_{axes[0]}, ..., n_{axes[r−1]}).
+    public func permute(_ axes: [Int]) throws -> Tensor {
+        let perm = try Tensor.checkedPermutation(axes, rank: rank)
+        return try attributingMemory(to: "permute \(shapeString(shape)) by \(axes)") { try permutedKernel(perm) }
+    }
+
+    /// `axes` resolved to a permutation of 0..<rank, or a thrown error naming them.
+    static func checkedPermutation(_ axes: [Int], rank: Int) throws -> [Int] {
+        let perm = try axes.map { try normalizeAxis($0, rank: rank, op: "permute") }
+        guard perm.count == rank, Set(perm).count == rank else {
+            throw ZooError.invalidArgument(op: "permute", message: "\(axes) is not a permutation of the \(rank) axes of a rank-\(rank) tensor")
+        }
+        return perm
+    }
+
+    /// The permutation `perm` (already checked): rows of the output's last axis in parallel, each
+    /// read with the input stride of its axis (a contiguous copy when the last axis stays last).
+    func permutedKernel(_ perm: [Int]) throws -> Tensor {
+        let out = try Tensor(uninitialized: perm.map { shape[$0] })
+        guard rank > 0, count > 0 else { return out }
+        var strides = [Int](repeating: 1, count: rank)
+        for a in stride(from: rank - 2, through: 0, by: -1) { strides[a] = strides[a + 1] * shape[a + 1] }
+        let outShape = out.shape, inStrides = perm.map { strides[$0] }
+        let n = outShape[rank - 1], step = inStrides[rank - 1], rows = count / n
+        let src = ptr, dst = out.ptr
+        parallelFor(rows, costPerItem: n) { r in
+            for row in r {
+                // The row's input offset from its output multi-index (all but the last axis).
+                var rest = row, offset = 0
+                for a in stride(from: rank - 2, through: 0, by: -1) {
+                    offset += rest % outShape[a] * inStrides[a]
+                    rest /= outShape[a]
+                }
+                let s = src + offset, d = dst + row * n
+                if step == 1 { d.update(from: s, count: n) } else { for j in 0..<n { d[j] = s[j * step] } }
+            }
+        }
+        return withExtendedLifetime(self) { out }
     }
 
     /// [..., M, N] → [..., N, M].

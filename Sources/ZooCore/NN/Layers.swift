@@ -1,4 +1,4 @@
-// The standard layers: Linear, Conv2d, activations, GLU, nearest Upsample (PyTorch names and defaults).
+// The standard layers: Linear, Conv2d, activations (GELU among them), GLU, nearest Upsample (PyTorch names and defaults).
 
 /// y = x·Wᵀ + b. Shapes: (*, in) → (*, out). Parameters `weight` [out, in], `bias` [out].
 public final class Linear: Module {
@@ -83,6 +83,13 @@ public final class Sigmoid: Module {
 public final class Tanh: Module {
     public override init() { super.init() }
     public override func forward(_ x: Variable) throws -> Variable { try x.tanh() }
+}
+
+/// Exact GELU, 0.5·x·(1 + erf(x/√2)) (PyTorch's `nn.GELU()`, approximate='none').
+public final class GELU: Module {
+    public override init() { super.init() }
+    public override func forward(_ x: Variable) throws -> Variable { try x.gelu() }
+    public override var extraDescription: String { "approximate='none'" }
 }
 
 /// Gated linear unit over the channel/feature axis. Shapes: (B, 2C, ...) → (B, C, ...).

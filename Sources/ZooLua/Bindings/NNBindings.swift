@@ -50,6 +50,15 @@ enum NNBindings {
         layer("Sigmoid") { _ in Sigmoid() },
         layer("Tanh") { _ in Tanh() },
         layer("GLU") { _ in GLU() },
+        layer("GELU") { _ in GELU() },
+        layer("LayerNorm") { c in
+            let o = try c.options(2, allowed: ["eps"])
+            return try LayerNorm(try c.size(1), eps: try o.float("eps", default: 1e-5))
+        },
+        layer("Embedding") { c in
+            _ = try c.options(3, allowed: [])
+            return try Embedding(try c.size(1), try c.size(2))
+        },
         layer("Upsample") { c in
             let s = try c.options(1, allowed: ["scale"]).int("scale", default: 2)
             guard s >= 1, s <= 4096 else { throw c.argError(1, "scale must be between 1 and 4096") }

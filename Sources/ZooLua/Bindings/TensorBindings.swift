@@ -137,6 +137,18 @@ enum TensorBindings {
         unary("sigmoid") { try $0.sigmoid() },
         unary("tanh") { try $0.tanh() },
         unary("glu") { try $0.glu() },
+        unary("gelu") { try $0.gelu() },
+        ("softmax", { c in
+            // t:softmax([mask]): over the last dimension; mask [B, L] of 1 (keep) and 0 (padding).
+            let mask = c.isNoneOrNil(2) ? nil : try c.tensor(2).value
+            c.push(try c.tensor(1).softmax(keyMask: mask))
+            return 1
+        }),
+        ("layer_norm", { c in
+            let eps = try c.options(4, allowed: ["eps"]).float("eps", default: 1e-5)
+            c.push(try c.tensor(1).layerNorm(gamma: try c.tensor(2), beta: try c.tensor(3), eps: eps))
+            return 1
+        }),
 
         // MARK: linear algebra and convolution
         binary("matmul") { try $0.matmul($1) },
@@ -169,11 +181,19 @@ enum TensorBindings {
         unary("transpose") { try $0.transposed() },
         ("reshape", { c in
             let t = try c.tensor(1)
-            var shape: [Int] = []
-            if c.type(2) == LUA_TTABLE { shape = try rawInts(c, 2) } else {
-                for i in 2...max(c.count, 2) where i <= c.count { shape.append(try c.int(i)) }
+            c.push(try t.reshaped(try intsFromTableOrArguments(c, from: 2)))
+            return 1
+        }),
+        ("permute", { c in
+            // t:permute(dims...) or t:permute({dims}): 1-based dims (negatives from the end), as torch's permute.
+            let t = try c.tensor(1)
+            let dims = try intsFromTableOrArguments(c, from: 2).map { d in
+                guard d != 0, abs(d) <= t.shape.count else {
+                    throw c.argError(2, "dimension \(d) out of range for a tensor of rank \(t.shape.count)")
+                }
+                return d < 0 ? d : d - 1
             }
-            c.push(try t.reshaped(shape))
+            c.push(try t.permute(dims))
             return 1
         }),
         ("slice", { c in
@@ -283,6 +303,12 @@ enum TensorBindings {
             out.append(Int(v))
         }
         return out
+    }
+
+    /// Integers from a table at `i`, or from the arguments `i`... (reshape's sizes, permute's dims).
+    static func intsFromTableOrArguments(_ c: LuaCall, from i: Int32) throws -> [Int] {
+        if c.type(i) == LUA_TTABLE { return try rawInts(c, i) }
+        return try (i..<max(c.count + 1, i)).map { try c.int($0) }
     }
 
     /// sum/mean(t, [dims], [keepdim]): dims a number or a table of 1-based dims.
