@@ -72,9 +72,9 @@ public struct BertTokenizer: Sendable {
     /// [CLS] ids [SEP], the pieces truncated so the whole is at most `maxLength` ids (sentence-transformers
     /// uses 256), as `tokenize` gives `input_ids` before padding.
     ///
-    /// sentence-transformers before 6.0 calls `str.strip()` on each text first; with clean_text (as in
-    /// all-MiniLM-L6-v2) that never changes the ids, as every scalar it strips is dropped or split on, so it is
-    /// not done here (make_tokenizer_fixtures.py checks it for every such scalar).
+    /// sentence-transformers 5 (models/Transformer.py) calls `str.strip()` on each text first, 6.3 does not;
+    /// with clean_text (as in all-MiniLM-L6-v2) that never changes the ids, as every scalar it strips is
+    /// dropped or split on, so it is not done here (make_tokenizer_fixtures.py checks every such scalar).
     /// - Parameter maxLength: at least the template's length (2).
     public func encode(_ text: String, maxLength: Int) -> [Int32] {
         let fixed = prefixIDs.count + suffixIDs.count
