@@ -71,6 +71,7 @@ static void softmax_row_avx2(const float *x, const float *keep, float *out, long
     _mm256_storeu_pd(sums, _mm256_add_pd(s0, s1));
     const __m256 inv = _mm256_set1_ps((float)(1.0 / ((sums[0] + sums[1]) + (sums[2] + sums[3]))));
     for (long i = 0; i < full; i += 8) _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(out + i), inv));
+    if (tail == 0) return;
     _mm256_storeu_ps(et, _mm256_mul_ps(_mm256_loadu_ps(et), inv));
     for (long k = 0; k < tail; k++) out[full + k] = et[k];
 }

@@ -99,6 +99,8 @@ final class TransformerOpTests: XCTestCase {
                 XCTAssertEqual(y[flat: i], x[source[0], source[1], source[2], source[3]], "\(axes) at \(index)")
             }
         }
+        XCTAssertEqual(try Tensor(scalar: 4).permute([]).scalars, [4], "a scalar's empty permutation")
+        XCTAssertEqual(try Tensor(zeros: [2, 0, 3]).permute([2, 0, 1]).shape, [3, 2, 0])
     }
 
     func testBadArgumentsAreErrorsNamingTheCulprit() throws {

@@ -77,7 +77,11 @@ extension Tensor {
     /// read with the input stride of its axis (a contiguous copy when the last axis stays last).
     func permutedKernel(_ perm: [Int]) throws -> Tensor {
         let out = try Tensor(uninitialized: perm.map { shape[$0] })
-        guard rank > 0, count > 0 else { return out }
+        if count == 0 { return out }
+        if rank == 0 {
+            out.ptr.update(from: ptr, count: 1)
+            return withExtendedLifetime(self) { out }
+        }
         var strides = [Int](repeating: 1, count: rank)
         for a in stride(from: rank - 2, through: 0, by: -1) { strides[a] = strides[a + 1] * shape[a + 1] }
         let outShape = out.shape, inStrides = perm.map { strides[$0] }
