@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds stackzoo in release, and trains the StackGAN-v2
+# The main job: installs what is missing (the text encoder too), builds stackzoo in release, and trains the StackGAN-v2
 # emoji demo on the embedded dataset for a bounded time (STACKZOO_DEMO_MINUTES, default 10),
 # resuming runs/emoji-demo when it already exists. Leaves samples, checkpoints and report.html there.
 # With arguments, runs `stackzoo ARGS...` from the release build instead.
@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/bootstrap.sh
+bash scripts/get_text_encoder.sh   # free-text sampling: stackzoo sample CKPT --text "a red apple"
 swift build -c release --product stackzoo
 if [ $# -gt 0 ]; then
   exec .build/release/stackzoo "$@"

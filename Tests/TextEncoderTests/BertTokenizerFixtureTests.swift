@@ -15,11 +15,6 @@ final class BertTokenizerFixtureTests: XCTestCase {
     }
 
     /// Lines of a JSON-lines file as objects.
-    func jsonLines(_ path: String) throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-    }
-
     /// How the ids differ, for a failure message: the count and the first few texts.
     func report(_ mismatches: [(text: String, got: [Int32], want: [Int32])], of total: Int) -> String {
         "\(mismatches.count) of \(total) differ; first: " + mismatches.prefix(5).map {

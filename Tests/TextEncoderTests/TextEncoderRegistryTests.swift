@@ -6,9 +6,10 @@ import ZooCore
 final class TextEncoderRegistryTests: XCTestCase {
     func testUnknownEncoderListsKnownOnes() {
         let r = TextEncoderRegistry()
-        r.register(name: "a", summary: "", width: 4) { throw ZooError.unsupported("never built") }
+        r.register(name: "a", tag: "t", summary: "", width: 4) { throw ZooError.unsupported("never built") }
         XCTAssertThrowsError(try r.entry("b")) { XCTAssert("\($0)".contains("known: a"), "\($0)") }
         XCTAssertEqual(try r.entry(nil).name, "a")
+        XCTAssertEqual(try r.entry("t").name, "a", "a tag finds its entry")
     }
 
     func testMissingFilesNameTheFetchCommand() throws {

@@ -21,12 +21,16 @@ public protocol TextEncoderPlugin {
 public final class TextEncoderRegistry {
     public struct Entry {
         public var name: String
+        /// The short name embeddings files carry (`emb_<tag>.npy`), e.g. "minilm".
+        public var tag: String
         /// One line for `stackzoo list`.
         public var summary: String
         public var width: Int
         /// Loads the encoder (its weights from the cache); throws, naming the command that
         /// fetches them, when they are missing.
         public var make: () throws -> TextEncoder
+        /// Whether its files are there (without loading them).
+        public var installed: () -> Bool
     }
 
     public private(set) var entries: [Entry] = []
@@ -38,25 +42,27 @@ public final class TextEncoderRegistry {
     /// The process-wide registry the CLI and the Lua bridge share.
     nonisolated(unsafe) public static let shared = TextEncoderRegistry()
 
-    public func register(name: String, summary: String, width: Int, make: @escaping () throws -> TextEncoder) {
-        let entry = Entry(name: name, summary: summary, width: width, make: make)
+    public func register(name: String, tag: String, summary: String, width: Int, installed: @escaping () -> Bool = { true },
+                         make: @escaping () throws -> TextEncoder) {
+        let entry = Entry(name: name, tag: tag, summary: summary, width: width, make: make, installed: installed)
         if let i = entries.firstIndex(where: { $0.name == name }) { entries[i] = entry } else { entries.append(entry) }
     }
 
-    public func contains(_ name: String) -> Bool { entries.contains { $0.name == name } }
+    public func contains(_ name: String) -> Bool { entries.contains { $0.name == name || $0.tag == name } }
 
+    /// The entry of a name or tag (nil: the default encoder).
     public func entry(_ name: String?) throws -> Entry {
         guard let name = name ?? defaultName else {
             throw ZooError.invalidArgument(op: "text encoder", message: "no text encoder is registered")
         }
-        guard let e = entries.first(where: { $0.name == name }) else {
+        guard let e = entries.first(where: { $0.name == name || $0.tag == name }) else {
             let known = entries.isEmpty ? "none registered" : entries.map(\.name).joined(separator: ", ")
             throw ZooError.invalidArgument(op: "text encoder", message: "unknown text encoder '\(name)' (known: \(known))")
         }
         return e
     }
 
-    /// Loads one (loaded encoders are kept: the weights are read once per process).
+    /// Loads one by name or tag (loaded encoders are kept: the weights are read once per process).
     public func make(_ name: String? = nil) throws -> TextEncoder {
         let e = try entry(name)
         lock.lock()
