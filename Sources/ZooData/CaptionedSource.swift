@@ -13,6 +13,19 @@ import ZooCore
 ///   it the dataset is unconditional);
 /// - `splits.json` (optional): `{"train": [ids], "test": [ids], ...}`.
 enum CaptionedSource {
+    /// The embeddings file of a captioned config: `data.embeddings` (relative to the root), else
+    /// the one `emb_*.npy` in the root; nil when there is none; several is a problem to fix.
+    static func embeddingsPath(_ config: DataConfig) throws(DataProblem) -> String? {
+        let root = config.root
+        if let e = config.embeddings { return e.hasPrefix("/") ? e : root + "/" + e }
+        let found = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+            .filter { $0.hasPrefix("emb_") && $0.hasSuffix(".npy") }.sorted()
+        if found.count > 1 {
+            throw DataProblem(file: root, reason: "several embedding files (\(found.joined(separator: ", "))): choose one with data.embeddings")
+        }
+        return found.first.map { root + "/" + $0 }
+    }
+
     static func load(_ config: DataConfig, loadSize: Int) -> DataIndex {
         var index = DataIndex()
         let root = config.root
@@ -61,16 +74,10 @@ enum CaptionedSource {
         }
 
         // Embeddings: rows align with the records (including bad lines, which keep their row).
-        var embeddingsPath: String?
-        if let e = config.embeddings {
-            embeddingsPath = e.hasPrefix("/") ? e : root + "/" + e
-        } else {
-            let found = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("emb_") && $0.hasSuffix(".npy") }.sorted()
-            if found.count > 1 {
-                index.fatal.append(DataProblem(file: root, reason: "several embedding files (\(found.joined(separator: ", "))): choose one with data.embeddings"))
-                return index
-            }
-            embeddingsPath = found.first.map { root + "/" + $0 }
+        let embeddingsPath: String?
+        do { embeddingsPath = try CaptionedSource.embeddingsPath(config) } catch let p {
+            index.fatal.append(p)
+            return index
         }
         if let path = embeddingsPath {
             do {

@@ -28,6 +28,9 @@ public struct DataConfig: Equatable, Sendable {
     /// Embeddings: a file relative to `root` (captioned), or an embedding name such as
     /// "char-CNN-RNN" (stackgan: `<split>/<name>-embeddings.npy`).
     public var embeddings: String?
+    /// The text encoder that made the embeddings (a registered name or tag, e.g. "minilm"); nil:
+    /// the `<tag>` of an `emb_<tag>.npy` file name (see `textEncoder`).
+    public var textEncoderName: String?
     /// `images` only: the class folders to use (as the reference's ImageNet dog/cat wnid lists).
     public var classes: [String]?
     /// `captioned` only: the meta.jsonl field holding the class; nil: "class", else "group".
@@ -44,7 +47,7 @@ public struct DataConfig: Equatable, Sendable {
 
     static let common = ["kind", "root", "on_error", "validate", "cache_mb"]
     static let perKind: [Kind: [String]] = [
-        .captioned: ["split", "images", "embeddings", "class_key", "average_captions"],
+        .captioned: ["split", "images", "embeddings", "text_encoder", "class_key", "average_captions"],
         .stackgan: ["split", "dataset", "images", "embeddings", "bbox", "average_captions"],
         .images: ["classes"],
     ]
@@ -89,6 +92,7 @@ public struct DataConfig: Equatable, Sendable {
         }
         images = try DataConfig.string(values, "images")
         embeddings = try DataConfig.string(values, "embeddings")
+        textEncoderName = try DataConfig.string(values, "text_encoder")
         classKey = try DataConfig.string(values, "class_key")
         if let v = values["classes"] {
             if let d = v as? [String: Any], d.isEmpty {
@@ -119,6 +123,16 @@ public struct DataConfig: Equatable, Sendable {
             guard let v = Validation(rawValue: s) else { throw fail("'validate' must be \"header\" or \"decode\", got \"\(s)\"") }
             validate = v
         }
+    }
+
+    /// Which text encoder made this dataset's caption embeddings: `text_encoder`, else the `<tag>`
+    /// of its embeddings file `emb_<tag>.npy` (captioned datasets); nil when neither says.
+    public var textEncoder: String? {
+        if let name = textEncoderName { return name }
+        guard kind == .captioned, let path = try? CaptionedSource.embeddingsPath(self) else { return nil }
+        let file = (path as NSString).lastPathComponent
+        guard file.hasPrefix("emb_"), file.hasSuffix(".npy"), file.count > 8 else { return nil }
+        return String(file.dropFirst(4).dropLast(4))
     }
 
     /// `path` joined to `base` unless it is absolute.

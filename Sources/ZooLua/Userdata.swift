@@ -5,7 +5,7 @@ internal import CLua
 /// The kinds of Swift objects Lua holds, each with its own metatable.
 enum UserdataKind: String, CaseIterable {
     case tensor = "zoo.Tensor", module = "zoo.Module", optimizer = "zoo.Optimizer", model = "zoo.Model"
-    case dataset = "zoo.Dataset"
+    case dataset = "zoo.Dataset", textEncoder = "zoo.TextEncoder"
 
     /// The type name used in argument errors ("tensor expected, got nil").
     var luaName: String {
@@ -15,6 +15,7 @@ enum UserdataKind: String, CaseIterable {
         case .optimizer: return "optimizer"
         case .model: return "model"
         case .dataset: return "dataset"
+        case .textEncoder: return "text encoder"
         }
     }
 }

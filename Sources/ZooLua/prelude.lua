@@ -917,6 +917,12 @@ function zoo.model(cfg, overrides, opts)
     local got, mean, std = pcall(zoo.data.text_statistics, cfg.data or {})
     if got and mean:size(1) == model.text_dim then model:set_text_statistics(mean, std) end
   end
+  -- A text model's config records which text encoder made its embeddings (so its checkpoints
+  -- can embed free text with the same one later), when the data table or its file name says.
+  if type(model) == "table" and model.text_dim and type(cfg.data) == "table" and cfg.data.text_encoder == nil then
+    local got, name = pcall(zoo.data.text_encoder, cfg.data)
+    if got and name then cfg.data.text_encoder = name end
+  end
   if type(model) ~= "table" then fail(spec.origin .. ": build() of '" .. cfg.model .. "' must return a table") end
   if type(model.networks) ~= "table" then fail(spec.origin .. ": model '" .. cfg.model .. "' has no 'networks' table") end
   for name, net in pairs(model.networks) do
@@ -1251,7 +1257,51 @@ DatasetMT.__tostring = function(ds)
   return string.format("dataset(%s, %d images, %d batches of %d)", i.kind, i.count, i.batches, i.batch)
 end
 DatasetMT.__name = "dataset"
+--- zoo.data.text_encoder(data): the name of the text encoder that made a data table's caption
+--- embeddings (its `text_encoder`, else the <tag> of its emb_<tag>.npy), or nil when neither says.
+zoo.data.text_encoder = core["data.text_encoder"]
 -- (end of MARK: - Data)
+
+-- MARK: - Text encoders
+
+local TextEncoderMT = meta["zoo.TextEncoder"]
+zoo.text = {}
+local encoder_fields = setmetatable({}, { __mode = "k" })  -- encoder userdata -> {name=, width=}
+
+--- zoo.text.encoder([name]): a sentence encoder by name or tag (default: the first registered,
+--- all-MiniLM-L6-v2). enc:encode{"a red apple", ...} -> [N, enc.width]; enc.name, enc.width.
+--- Its weights load once per process; without them the error names the command that fetches them.
+function zoo.text.encoder(name)
+  if name ~= nil and type(name) ~= "string" then fail("bad argument #1 to 'text.encoder' (a name expected, got " .. type(name) .. ")") end
+  local enc, n, width = core["text.encoder"](name)
+  encoder_fields[enc] = { name = n, width = width }
+  return enc
+end
+
+--- zoo.text.encoders(): {{name=, tag=, width=, summary=, installed=}, ...}, the registered encoders.
+zoo.text.encoders = core["text.encoders"]
+
+--- zoo.text.available([name]): whether an encoder (default: the first) is registered and installed.
+function zoo.text.available(name)
+  for i, e in ipairs(zoo.text.encoders()) do
+    if (name == nil and i == 1) or e.name == name or e.tag == name then return e.installed end
+  end
+  return false
+end
+
+local TextEncoder = { encode = core["text.encode"] }
+TextEncoderMT.__index = function(enc, k)
+  local m = TextEncoder[k]
+  if m ~= nil then return m end
+  local f = encoder_fields[enc]
+  if f and f[k] ~= nil then return f[k] end
+  fail("text encoder has no field or method '" .. tostring(k) .. "'")
+end
+TextEncoderMT.__tostring = function(enc)
+  local f = encoder_fields[enc] or {}
+  return string.format("text encoder(%s, %d wide)", tostring(f.name), f.width or 0)
+end
+TextEncoderMT.__name = "text encoder"
 
 zoo._registry = registry
 package.preload["zoo"] = function() return zoo end

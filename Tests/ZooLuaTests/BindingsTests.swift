@@ -1,5 +1,6 @@
 // Every zoo binding exercised from Lua (checked by call counts), with values asserted in the script.
 import Foundation
+import MiniLM
 import XCTest
 import ZooCore
 @testable import ZooLua
@@ -35,6 +36,7 @@ final class TinySwiftModel: ZooModel {
 
 final class BindingsTests: XCTestCase {
     func testEveryBindingFromLua() throws {
+        if TextEncoderRegistry.shared.entries.isEmpty { MiniLMPlugin.register(into: .shared) }
         TinySwiftModel.register()
         let lua = try makeLua()
         let dir = try temporaryFolder(self)
@@ -271,12 +273,22 @@ final class BindingsTests: XCTestCase {
             assert(e:size(1) == 1 and e:size(2) == 16 and file:find("emb_test.npy$"))
             local report, problems = zoo.data.check(data, {image_size = 64, batch = 2})
             assert(report:find("problems: none") and #problems == 0)
+            assert(zoo.data.text_encoder(data) == "test", "emb_test.npy: the tag 'test', no such encoder")
+            assert(zoo.text.encoders()[1].tag == "minilm")
+            if zoo.text.available() then
+              assert(zoo.text.encoder():encode({ "a red apple" }):size(2) == 384)
+            else
+              assert(not pcall(zoo.text.encoder))
+            end
             """, name: "@bindings_test.lua")
 
         var uncalled: [String] = []
-        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, DataBindings.library, ZooModule.helpers] {
+        for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, DataBindings.library,
+                    TextBindings.library, ZooModule.helpers] {
             for e in lib.entries where LuaFunctions.callCounts[Int(e.id)] == 0 { uncalled.append(e.name) }
         }
+        // Encoding needs the encoder's weights (scripts/get_text_encoder.sh); FreeTextTests covers it.
+        if !MiniLMFiles.available { uncalled.removeAll { $0 == "text.encode" } }
         XCTAssertEqual(uncalled, [], "bindings never called from Lua")
     }
 }
