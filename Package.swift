@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(
             name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
-            name: "ZooLuaTests", dependencies: ["ZooLua", "ZooCore", "ZooTestSupport"], swiftSettings: v5),
+            name: "ZooLuaTests", dependencies: ["ZooLua", "ZooCore", "MiniLM", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "PluginTests", dependencies: ["StackGANv2", "StackGANv1", "ZooCore", "ZooLua", "ZooTestSupport"], swiftSettings: v5),
         .testTarget(

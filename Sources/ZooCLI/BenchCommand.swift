@@ -27,6 +27,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmark workloads (release builds only give meaningful numbers).",
         discussion: """
             Workloads: ops — conv2d forward and backward on the StackGAN GEMM shapes next to bare OpenBLAS sgemm; \
+            text — the text encoder embedding --captions emoji captions, beside sentence-transformers on PyTorch; \
             \(ModelWorkload.all.map { "\($0.name) — \($0.summary) (batch \($0.batch))" }.joined(separator: "; ")); \
             models — all of those. Model workloads run one per process when several are asked for, so each \
             reports its own peak memory.
@@ -46,6 +47,12 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
+
+    @Option(name: .long, help: "text: how many emoji captions to embed.")
+    var captions: Int = 2000
+
+    @Flag(name: .customLong("no-torch"), help: "text: skip the sentence-transformers (PyTorch) side.")
+    var noTorch = false
 
     @OptionGroup var engine: EngineOptions
 
@@ -87,8 +94,17 @@ struct BenchCommand: ParsableCommand {
                     print("bench ops: conv2d vs bare sgemm, \(Threads.count) thread(s), median of \(repeats)")
                     print(OpsBench.table(rows))
                 }
+            case "text":
+                guard captions >= 1 else { throw ValidationError("--captions must be at least 1") }
+                BuiltinPlugins.registerAll()
+                let r = try TextBench.run(count: captions, repeats: repeats, torch: !noTorch)
+                if json { print(String(decoding: try JSONEncoder().encode([r]), as: UTF8.self)) }
+                else {
+                    print("bench text: sentence embeddings of emoji captions, \(Threads.count) thread(s), median of \(repeats)")
+                    print(TextBench.table(r))
+                }
             default:
-                throw ValidationError("unknown workload '\(w)' (known: ops, models, \(ModelWorkload.all.map(\.name).joined(separator: ", ")))")
+                throw ValidationError("unknown workload '\(w)' (known: ops, text, models, \(ModelWorkload.all.map(\.name).joined(separator: ", ")))")
             }
         }
     }

@@ -7,7 +7,7 @@ import ZooLua
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "data", abstract: "Dataset tools.", subcommands: [DataCheckCommand.self])
+        commandName: "data", abstract: "Dataset tools.", subcommands: [DataCheckCommand.self, DataPrepareCommand.self])
 }
 
 struct DataCheckCommand: ParsableCommand {
@@ -76,4 +76,58 @@ struct DataCheckCommand: ParsableCommand {
 struct DataCommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// `stackzoo data prepare DIR`: a folder of images and captions becomes a captioned dataset.
+struct DataPrepareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Make a captioned dataset of DIR/images/*.{png,jpg} and DIR/captions.txt (FILE<TAB>CAPTION[<TAB>CLASS] per line).",
+        discussion: """
+            Writes DIR/meta.jsonl, DIR/splits.json (train/test) and DIR/emb_<tag>.npy (the text \
+            encoder's embeddings of every caption), so that `data = { kind = "captioned", root = "DIR" }` \
+            trains on it. A file may have several lines (several captions); an image with fewer than \
+            the most any image has repeats its own. Nothing is written when a line or an image is wrong.
+            """)
+
+    @Argument(help: "The dataset folder (with images/ and captions.txt).")
+    var dir: String
+
+    @Option(name: .long, help: "The captions file (default DIR/captions.txt).")
+    var captions: String?
+
+    @Option(name: .customLong("test-fraction"), help: "Share of the images held out as the test split.")
+    var testFraction: Double = 0.1
+
+    @Option(name: .long, help: "Seed of the train/test draw.")
+    var seed: Int = 0
+
+    @Option(name: .long, help: "The text encoder, by name or tag.")
+    var encoder: String?
+
+    @Flag(name: .long, help: "Store the embeddings as float16.")
+    var half = false
+
+    @Flag(name: .long, help: "Replace the files of an earlier prepare.")
+    var force = false
+
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        try engine.apply()
+        guard seed >= 0 else { throw ValidationError("--seed must be at least 0") }
+        BuiltinPlugins.registerAll()
+        var job = DatasetPrepare(root: dir, captionsFile: captions)
+        job.testFraction = testFraction
+        job.seed = UInt64(seed)
+        job.half = half
+        job.force = force
+        let entry = try TextEncoderRegistry.shared.entry(encoder)
+        let enc = try TextEncoderRegistry.shared.make(entry.name)
+        let r = try job.run(encoder: enc, tag: entry.tag, progress: EmbedCommand.progress)
+        print("\(r.images) images, \(r.captionsPerImage) captions each, \(r.train) train / \(r.test) test"
+              + (r.classes.isEmpty ? "" : ", \(r.classes.count) classes"))
+        print("wrote " + r.written.joined(separator: ", "))
+        print("train on it with:  data = { kind = \"captioned\", root = \"\(dir)\" }   (check it first: stackzoo data check ENTRY)")
+    }
 }

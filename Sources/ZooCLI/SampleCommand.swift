@@ -8,7 +8,7 @@ import ZooLua
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Generate image grids from a checkpoint (with text embeddings for conditional models).",
+        abstract: "Generate image grids from a checkpoint (from captions or text embeddings for conditional models).",
         discussion: """
             Runs a sampling loop: scripts/sample_grid.lua (conditions × noise) by default, or --loop \
             scripts/interpolate.lua (spherical interpolation of z, then between two conditions) or \
@@ -24,10 +24,16 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Text embeddings, .npy [N, D] or [N, K, D], for conditional models.")
     var embeddings: String?
 
-    @Option(name: .long, help: "Captions, one per line, looked up in the training dataset's precomputed embeddings.")
+    @Option(name: .long, help: "A caption, any text (repeatable): one grid row each, embedded by the model's text encoder.")
+    var text: [String] = []
+
+    @Option(name: .long, help: "Captions, one per line (any text, as --text).")
     var captions: String?
 
-    @Option(name: .long, help: "The captioned dataset for --captions (default: the checkpoint config's data.root).")
+    @Option(name: .long, help: "The text encoder for --text/--captions (default: the one that made the model's training embeddings).")
+    var encoder: String?
+
+    @Option(name: .long, help: "The captioned dataset whose precomputed embeddings --captions falls back to when the text encoder is not installed (default: the checkpoint config's data.root).")
     var dataset: String?
 
     @Option(name: .long, help: "Which caption of [N, K, D] embeddings to use (0-based).")
@@ -76,9 +82,13 @@ struct SampleCommand: ParsableCommand {
         let lua = try Project.luaState()
         var options: [String: Any] = ["checkpoint": checkpoint, "caption": caption, "n": n, "seed": seed, "nrow": nrow,
                                       "out": out, "ema": weights == .ema, "eval": !trainBN]
-        guard embeddings == nil || captions == nil else { throw ValidationError("give --embeddings or --captions, not both") }
+        guard [embeddings != nil, captions != nil, !text.isEmpty].filter({ $0 }).count <= 1 else {
+            throw ValidationError("give one of --embeddings, --captions and --text")
+        }
         if let embeddings { options["embeddings"] = embeddings }
         if let captions { options["captions"] = captions }
+        if !text.isEmpty { options["texts"] = text }
+        if let encoder { options["encoder"] = encoder }
         if let dataset { options["dataset"] = dataset }
         options["project"] = Project.root
         try ScriptReport.run { try lua.runFile(loop ?? Project.root + "/scripts/sample_grid.lua", options: options) }

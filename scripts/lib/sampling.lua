@@ -4,9 +4,8 @@ local zoo = require "zoo"
 
 local sampling = {}
 
--- Captions (one per line of `path`, blank lines skipped) looked up in the dataset `data` (a
--- config's data table): [N, D] conditions from the embeddings file it names, and the captions.
-local function caption_conditions(path, data)
+--- Captions, one per line of `path` (blank lines skipped).
+function sampling.read_captions(path)
   local wanted = {}
   local f, err = io.open(path, "r")
   if not f then error("--captions: " .. tostring(err), 0) end
@@ -16,9 +15,7 @@ local function caption_conditions(path, data)
   end
   f:close()
   if #wanted == 0 then error(path .. ": no captions", 0) end
-  local ok, conditions = pcall(zoo.data.caption_embeddings, data, wanted)
-  if not ok then error(path .. ": " .. tostring(conditions):gsub("^.-:%d+: ", ""), 0) end
-  return conditions, wanted
+  return wanted
 end
 
 --- A copy of the checkpoint model's own data table (its embeddings file included), its root moved
@@ -44,19 +41,13 @@ function sampling.load(opts)
   for _, s in ipairs(model.image_sizes or {}) do bytes = bytes + 3 * n * 3 * s * s * 4 end
   zoo.run.check_memory(bytes, string.format("%d sampled images", n))
   local conditions
-  if model.text_dim and opts.captions then
-    local data = sampling.data(model, opts.dataset)
-    if not data.root then error("--captions needs the dataset the model was trained on: give --dataset DIR", 0) end
-    data.split = nil
-    local c, captions = caption_conditions(opts.captions, data)
-    if c:size(2) ~= model.text_dim then
-      error(string.format("%s: the dataset's embeddings have %d values, the model takes %d", opts.captions, c:size(2), model.text_dim), 0)
-    end
-    return model, c, meta, captions
+  local texts = opts.texts or (opts.captions and sampling.read_captions(opts.captions))
+  if model.text_dim and texts then
+    return model, sampling.text_conditions(model, texts, opts), meta, texts
   end
   if model.text_dim then
     if not opts.embeddings then
-      error(opts.checkpoint .. " is a text-conditioned model: give --embeddings F.npy ([N, " .. model.text_dim .. "] or [N, K, " .. model.text_dim .. "]) or --captions F.txt", 0)
+      error(opts.checkpoint .. " is a text-conditioned model: give --text \"a caption\" (repeatable), --captions F.txt or --embeddings F.npy ([N, " .. model.text_dim .. "] or [N, K, " .. model.text_dim .. "])", 0)
     end
     local e = zoo.load_npy(opts.embeddings)
     if e:dim() == 3 then
@@ -70,6 +61,51 @@ function sampling.load(opts)
     conditions = e
   end
   return model, conditions, meta
+end
+
+--- Conditions [N, D] of free-text captions for a text model: embedded by the text encoder that
+--- made the model's training embeddings (the checkpoint's data.text_encoder, or the tag of its
+--- emb_<tag>.npy), when it is installed; otherwise looked up among the dataset's own captions.
+--- opts.encoder names the encoder instead; one other than the model's is refused.
+function sampling.text_conditions(model, texts, opts)
+  local data = sampling.data(model, opts.dataset)
+  data.split = nil
+  local recorded = data.root and select(2, pcall(zoo.data.text_encoder, data))
+  if type(recorded) ~= "string" then recorded = nil end
+  local name = opts.encoder or recorded
+  if opts.encoder and recorded then
+    local want, have = opts.encoder, recorded
+    for _, e in ipairs(zoo.text.encoders()) do
+      if e.tag == want then want = e.name end
+      if e.tag == have then have = e.name end
+    end
+    if want ~= have then
+      error(string.format("%s was trained on embeddings from the text encoder %s; --encoder %s would give it text it has never seen", opts.checkpoint, recorded, opts.encoder), 0)
+    end
+  end
+  local encoder_error
+  if name and zoo.text.available(name) then
+    local enc = zoo.text.encoder(name)
+    if enc.width ~= model.text_dim then
+      error(string.format("the text encoder %s makes %d-wide embeddings, %s takes %d", enc.name, enc.width, opts.checkpoint, model.text_dim), 0)
+    end
+    return enc:encode(texts)
+  elseif name then
+    local ok, err = pcall(zoo.text.encoder, name)
+    encoder_error = ok and ("the text encoder " .. name .. " is not installed") or tostring(err)
+  else
+    encoder_error = opts.checkpoint .. " does not record which text encoder made its embeddings: give --encoder NAME"
+  end
+  -- Without the encoder: the dataset's precomputed embeddings of the same captions.
+  if not data.root then error("free text needs a text encoder: " .. encoder_error, 0) end
+  local ok, c = pcall(zoo.data.caption_embeddings, data, texts)
+  if not ok then
+    error(tostring(c):gsub("^.-:%d+: ", "") .. "; free text needs the text encoder: " .. encoder_error, 0)
+  end
+  if c:size(2) ~= model.text_dim then
+    error(string.format("the dataset's embeddings have %d values, %s takes %d", c:size(2), opts.checkpoint, model.text_dim), 0)
+  end
+  return c
 end
 
 --- Row i (1-based) of a [N, D] tensor repeated k times: [k, D].
