@@ -75,6 +75,20 @@ final class FreeTextTests: XCTestCase {
         XCTAssertNotEqual(s, 0, "--text and --captions together are refused")
     }
 
+    /// A model whose embeddings are 16 wide cannot take the 384-wide encoder's, whatever its config says.
+    func testAnEncoderOfAnotherWidthIsRefused() throws {
+        let data = dir + "/emoji"
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/Tests/Fixtures/data/emoji", toPath: data)
+        let tiny = ["--set", "arch.gf=4", "--set", "arch.df=2", "--set", "arch.z=4", "--set", "arch.condition=4", "--set", "arch.text=16",
+                    "--set", "train.batch=2", "--set", "data.root=" + data, "--set", "data.text_encoder=all-MiniLM-L6-v2"]
+        var (s, out) = try stackzoo(["train", "stackgan-v1/emoji-stage1", "--out", "runs/w", "--steps", "1"] + tiny)
+        XCTAssertEqual(s, 0, out)
+        (s, out) = try stackzoo(["sample", "runs/w/checkpoints/final.safetensors", "--text", "a red apple", "--out", "w.png"])
+        XCTAssertEqual(s, 1)
+        XCTAssertTrue(out.contains("the text encoder all-MiniLM-L6-v2 makes 384-wide embeddings"), out)
+        XCTAssertTrue(out.contains("takes 16"), out)
+    }
+
     func testLuaEncoderMatchesEmbedAndChecksItsArguments() throws {
         let r = try makeLua().run("""
             local zoo = require 'zoo'
