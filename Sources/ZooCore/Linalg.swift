@@ -86,3 +86,35 @@ private func orthonormalColumnsSerial(_ a: inout [Double], m: Int, n: Int) -> Bo
     for j in 0..<n where signs[j] < 0 { for i in 0..<m { a[j * m + i] = -a[j * m + i] } }
     return true
 }
+
+/// Eigenvalues (ascending) and, in place, the orthonormal eigenvectors (columns, column-major) of
+/// the symmetric n×n matrix `a` (LAPACK dsyevd). Nil when LAPACK reports a failure.
+func symmetricEigen(_ a: inout [Double], n: Int) -> [Double]? {
+    Threads.withBLASThreads {
+        var n32 = Int32(n), lda = Int32(max(n, 1)), info: Int32 = 0
+        var w = [Double](repeating: 0, count: n)
+        var lwork: Int32 = -1, liwork: Int32 = -1
+        var query = 0.0
+        var iquery: Int32 = 0
+        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L"))
+        dsyevd_(&jobz, &uplo, &n32, &a, &lda, &w, &query, &lwork, &iquery, &liwork, &info)
+        guard info == 0 else { return nil }
+        lwork = Int32(max(1, Int(query)))
+        liwork = max(1, iquery)
+        var work = [Double](repeating: 0, count: Int(lwork))
+        var iwork = [Int32](repeating: 0, count: Int(liwork))
+        dsyevd_(&jobz, &uplo, &n32, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+        return info == 0 ? w : nil
+    }
+}
+
+/// C [m×n] = op(A)·op(B) in Double, row-major (`transA`: A stored k×m; `transB`: B stored n×k).
+func dgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, _ a: [Double], _ b: [Double]) -> [Double] {
+    var c = [Double](repeating: 0, count: m * n)
+    guard m > 0, n > 0, k > 0 else { return c }
+    Threads.withBLASThreads {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transA ? m : k), b, Int32(transB ? k : n), 0, &c, Int32(n))
+    }
+    return c
+}

@@ -53,7 +53,7 @@ enum ZooModule {
         let source = String(decoding: PackageResources.prelude_lua, as: UTF8.self)
         try state.load(source, name: "=zoo")
         lua_createtable(L, 0, 160)                                    // core
-        let libraries = [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, DataBindings.library, TextBindings.library, helpers]
+        let libraries = [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, DataBindings.library, TextBindings.library, EvalBindings.library, helpers]
         let names = libraries.flatMap { $0.entries.map(\.name) }
         precondition(Set(names).count == names.count, "a core function name is bound twice")
         for lib in libraries { lib.install(L, table: -1) }

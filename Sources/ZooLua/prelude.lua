@@ -1092,7 +1092,10 @@ zoo.checkpoint_metadata = core.checkpoint_metadata
 
 --- zoo.eval.text(model, opts): how well a text model follows its captions (scripts/lib/evaluation.lua;
 --- trusted scripts only). zoo.eval.sensitivity(images, k, m) is its text-sensitivity formula.
-zoo.eval = setmetatable({}, { __index = function(_, k) return require("evaluation")[k] end })
+--- On features [N, D]: zoo.eval.fid(a, b); zoo.eval.kid(a, b, {subsets=100, subset_size=1000,
+--- seed=0}) -> mean, std; zoo.eval.inception_score(probs [N, C], {splits=10}) -> mean, std.
+local eval_core = { fid = core["eval.fid"], kid = core["eval.kid"], inception_score = core["eval.inception_score"] }
+zoo.eval = setmetatable({}, { __index = function(_, k) return eval_core[k] or require("evaluation")[k] end })
 
 -- The source text of a function defined in a file (for writing resolved configs back as Lua).
 function_source = function(f)

@@ -275,6 +275,12 @@ final class BindingsTests: XCTestCase {
             assert(report:find("problems: none") and #problems == 0)
             assert(zoo.data.text_encoder(data) == "test", "emb_test.npy: the tag 'test', no such encoder")
             assert(zoo.text.encoders()[1].tag == "minilm")
+            local fa, fb = zoo.randn(20, 3), zoo.randn(20, 3) + 1
+            assert(zoo.eval.fid(fa, fb) > 0)
+            local kid, kid_std = zoo.eval.kid(fa, fb, { subsets = 2, subset_size = 10, seed = 1 })
+            assert(kid_std >= 0)
+            local is = zoo.eval.inception_score((zoo.randn(20, 4)):softmax(), { splits = 2 })
+            assert(is >= 1)
             if zoo.text.available() then
               assert(zoo.text.encoder():encode({ "a red apple" }):size(2) == 384)
             else
@@ -284,7 +290,7 @@ final class BindingsTests: XCTestCase {
 
         var uncalled: [String] = []
         for lib in [TensorBindings.library, NNBindings.library, SupportBindings.library, ModelBindings.library, RunBindings.library, DataBindings.library,
-                    TextBindings.library, ZooModule.helpers] {
+                    TextBindings.library, EvalBindings.library, ZooModule.helpers] {
             for e in lib.entries where LuaFunctions.callCounts[Int(e.id)] == 0 { uncalled.append(e.name) }
         }
         // Encoding needs the encoder's weights (scripts/get_text_encoder.sh); FreeTextTests covers it.

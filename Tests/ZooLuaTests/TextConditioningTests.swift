@@ -58,4 +58,41 @@ final class TextConditioningTests: XCTestCase {
         XCTAssertEqual(s2, 0, out2 + err2)
         XCTAssertTrue(out2.contains("round trip ok"), out2 + err2)
     }
+
+    /// `stackzoo eval --metric text,fid,kid,is --json` end to end on a 2-step model, with a random
+    /// classifier of the three colours standing in for a trained one (the numbers' plumbing, not
+    /// their quality): every metric present and finite, FID of the real images against themselves 0.
+    func testQualityMetricsFromTheCommandLine() throws {
+        var (s, out, err) = try runStackzoo(["train", "stackgan-v2/emoji", "--out", "runs/q", "--steps", "2", "--seed", "1", "--threads", "1",
+                                             "--set", "data.root=" + dir + "/data"] + Self.tiny, cwd: dir, environment: ["STACKZOO_HOME": repositoryRoot])
+        XCTAssertEqual(s, 0, out + err)
+        try write("""
+            local zoo = require 'zoo'
+            local classifier = require 'classifier'
+            zoo.seed(3)
+            classifier.save('\(dir)/colours.safetensors', classifier.network(3), { 'blue', 'green', 'red' })
+            local net, names, _, trunk = classifier.load('\(dir)/colours.safetensors')
+            local real = classifier.images({ kind = "captioned", root = '\(dir)/data' }, "test")
+            local f = classifier.features(trunk, real)
+            assert(f:size(2) == 128)
+            assert(math.abs(zoo.eval.fid(f, f)) < 1e-6, "a set against itself")
+            print("features ok")
+            """, to: dir + "/clf.lua")
+        (s, out, err) = try runStackzoo(["run", "clf.lua", "--threads", "1"], cwd: dir, environment: ["STACKZOO_HOME": repositoryRoot])
+        XCTAssertEqual(s, 0, out + err)
+        XCTAssertTrue(out.contains("features ok"), out + err)
+        (s, out, err) = try runStackzoo(["eval", "runs/q/checkpoints/final.safetensors", "--metric", "text,fid,kid,is", "--classifier", "colours.safetensors",
+                                         "--per-class", "2", "--noises", "2", "--json", "--threads", "1"], cwd: dir, environment: ["STACKZOO_HOME": repositoryRoot])
+        XCTAssertEqual(s, 0, out + err)
+        let r = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], out)
+        for k in ["fid", "kid", "kid_std", "is", "is_std", "is_real", "text_sensitivity", "caption_class_accuracy"] {
+            let v = try XCTUnwrap(r[k] as? Double, "\(k) in \(out)")
+            XCTAssertTrue(v.isFinite, k)
+        }
+        XCTAssertGreaterThan(r["fid"] as? Double ?? 0, 0)
+        XCTAssertEqual(r["generated_images"] as? Int, r["real_images"] as? Int, "one generated image per real one by default")
+        (s, out, err) = try runStackzoo(["eval", "runs/q/checkpoints/final.safetensors", "--metric", "fid,psnr"], cwd: dir, environment: ["STACKZOO_HOME": repositoryRoot])
+        XCTAssertEqual(s, 1)
+        XCTAssertTrue((out + err).contains("unknown metric (known: text, fid, kid, is)"), out + err)
+    }
 }

@@ -8,14 +8,17 @@ local classifier = {}
 
 --- The network: 64×64 RGB in [-1, 1] → logits [B, classes]. Four 4×4 stride-2 convs (16 … 128
 --- channels; BN and LeakyReLU as a DCGAN discriminator), then a 4×4 conv to the classes.
+-- Block i (1…4) of the network's trunk: a 4×4 stride-2 conv (BN after all but the first), LeakyReLU.
+local widths = { 3, 16, 32, 64, 128 }
+local function net_block(i)
+  local s = nn.Sequential(nn.Conv2d(widths[i], widths[i + 1], { kernel = 4, stride = 2, padding = 1, bias = i == 1 }))
+  if i > 1 then s:add(nn.BatchNorm2d(widths[i + 1])) end
+  s:add(nn.LeakyReLU(0.2))
+  return s
+end
+
 function classifier.network(classes)
-  local function down(cin, cout, bn)
-    local s = nn.Sequential(nn.Conv2d(cin, cout, { kernel = 4, stride = 2, padding = 1, bias = not bn }))
-    if bn then s:add(nn.BatchNorm2d(cout)) end
-    s:add(nn.LeakyReLU(0.2))
-    return s
-  end
-  return nn.Sequential(down(3, 16, false), down(16, 32, true), down(32, 64, true), down(64, 128, true),
+  return nn.Sequential(net_block(1), net_block(2), net_block(3), net_block(4),
     nn.Conv2d(128, classes, { kernel = 4 }))                      -- [B, classes, 1, 1]
 end
 
@@ -96,7 +99,8 @@ function classifier.save(path, net, names, provenance)
   zoo.save(path, net, meta)
 end
 
---- Loads a classifier file: the network (eval mode) and its class names.
+--- Loads a classifier file: the network (eval mode), its class names and metadata, and the
+--- feature network (the same weights up to the last hidden block, for FID-style features).
 function classifier.load(path)
   local tensors, meta = zoo.load(path)
   if not meta or meta["stackzoo.classifier"] ~= "1" then error(path .. ": not a StackZoo classifier file", 0) end
@@ -104,7 +108,37 @@ function classifier.load(path)
   local net = classifier.network(#names)
   net:load_state_dict(tensors)
   net:evaluate()
-  return net, names, meta
+  local trunk = nn.Sequential()
+  for i = 1, 4 do trunk:add(net_block(i)) end
+  local hidden = {}
+  for k, v in pairs(tensors) do if not k:match("^4%.") then hidden[k] = v end end
+  trunk:load_state_dict(hidden)
+  trunk:evaluate()
+  return net, names, meta, trunk
+end
+
+--- Features [B, 128] of images [B, 3, 64, 64]: the last hidden block's activations averaged over
+--- its 4×4 positions (what the emoji-FID compares), in chunks, without gradients.
+function classifier.features(trunk, images)
+  local parts = {}
+  for first = 1, images:size(1), 256 do
+    local n = math.min(256, images:size(1) - first + 1)
+    parts[#parts + 1] = zoo.no_grad(function()
+      local h = trunk(images:slice(1, first, n))     -- [n, 128, 4, 4]
+      return h:reshape(n, h:size(2), h:size(3) * h:size(4)):mean(3)
+    end)
+  end
+  return zoo.cat(parts, 1)
+end
+
+--- Class probabilities [B, C] of images (softmax of the logits), in chunks, without gradients.
+function classifier.probabilities(net, images)
+  local parts = {}
+  for first = 1, images:size(1), 256 do
+    local n = math.min(256, images:size(1) - first + 1)
+    parts[#parts + 1] = zoo.no_grad(function() return classifier.logits(net, images:slice(1, first, n)):softmax() end)
+  end
+  return zoo.cat(parts, 1)
 end
 
 --- Images [N, 3, 64, 64] and class ids of a dataset split, centre-cropped (augment off).

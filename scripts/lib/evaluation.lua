@@ -138,4 +138,53 @@ function evaluation.text(model, opts)
   }
 end
 
+--- zoo.eval.quality(model, opts): FID, KID and IS of a model's 64-px images against a dataset
+--- split's real images, on the features of the dataset's classifier (no Inception network needed:
+--- "emoji-FID", comparable between runs on the same dataset and classifier, not with papers).
+--- A text model draws one image per real image from that image's first caption (opts.n more or
+--- fewer, cycling); an unconditional one draws opts.n (default: as many as the real images).
+--- opts: data, split ("test"), n, seed (0), classifier, project, kid_subsets (100),
+--- kid_subset_size (1000), is_splits (10). Returns a table.
+function evaluation.quality(model, opts)
+  opts = opts or {}
+  local data = copy(opts.data or (model.config and model.config.data))
+  if not data.root then error("no dataset: give --dataset DIR (the model's config names none)", 0) end
+  local split, seed = opts.split or "test", opts.seed or 0
+  local path = opts.classifier or evaluation.classifier_path(data, opts.project)
+  local net, names, _, trunk = evaluation.load_classifier(data, path, opts.project)
+  if not net then error(names, 0) end
+  local real = classifier.images(data, split)
+  local n = opts.n or real:size(1)
+  if n < 2 then error("--n must be at least 2", 0) end
+  -- Generated images, 64 at a time; image i's noise depends on the seed and i alone.
+  local conds = model.text_dim and evaluation.conditions(data, split, math.huge)
+  local parts, made = {}, 0
+  while made < n do
+    local b = math.min(64, n - made)
+    local request = { n = b, seed = seed + made }
+    if conds then
+      local rows = {}
+      for i = 1, b do rows[i] = conds.text:slice(1, (made + i - 1) % conds.text:size(1) + 1, 1) end
+      request.condition = zoo.cat(rows, 1)
+    end
+    local images = model:sample(request)
+    if not images.img64 then error("the quality metrics need a 64-px branch (img64)", 0) end
+    parts[#parts + 1] = images.img64
+    made = made + b
+  end
+  local fake = zoo.cat(parts, 1)
+  local real_features, fake_features = classifier.features(trunk, real), classifier.features(trunk, fake)
+  local fid = zoo.eval.fid(real_features, fake_features)
+  local kid, kid_std = zoo.eval.kid(real_features, fake_features,
+    { subsets = opts.kid_subsets or 100, subset_size = opts.kid_subset_size or 1000, seed = seed })
+  local splits = math.min(opts.is_splits or 10, n)
+  local is, is_std = zoo.eval.inception_score(classifier.probabilities(net, fake), { splits = splits })
+  local real_is = zoo.eval.inception_score(classifier.probabilities(net, real), { splits = math.min(splits, real:size(1)) })
+  return {
+    fid = fid, kid = kid, kid_std = kid_std, is = is, is_std = is_std, real_is = real_is, is_splits = splits,
+    real = real:size(1), generated = n, split = split, classes = #names, classifier = path,
+    features = "classifier", feature_dim = real_features:size(2),
+  }
+end
+
 return evaluation
