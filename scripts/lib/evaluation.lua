@@ -144,17 +144,26 @@ end
 --- A text model draws one image per real image from that image's first caption (opts.n more or
 --- fewer, cycling); an unconditional one draws opts.n (default: as many as the real images).
 --- opts: data, split ("test"), n, seed (0), classifier, project, kid_subsets (100),
---- kid_subset_size (1000), is_splits (10). Returns a table.
+--- kid_subset_size (1000), is_splits (10); classifier_net/names/trunk (already loaded),
+--- real_features (the returned table's, to reuse), fid_only. Returns a table.
 function evaluation.quality(model, opts)
   opts = opts or {}
   local data = copy(opts.data or (model.config and model.config.data))
   if not data.root then error("no dataset: give --dataset DIR (the model's config names none)", 0) end
   local split, seed = opts.split or "test", opts.seed or 0
   local path = opts.classifier or evaluation.classifier_path(data, opts.project)
-  local net, names, _, trunk = evaluation.load_classifier(data, path, opts.project)
-  if not net then error(names, 0) end
-  local real = classifier.images(data, split)
-  local n = opts.n or real:size(1)
+  local net, names, trunk = opts.classifier_net, opts.classifier_names, opts.classifier_trunk
+  if not trunk then
+    net, names, _, trunk = evaluation.load_classifier(data, path, opts.project)
+    if not net then error(names, 0) end
+  end
+  -- The real images' features (opts.real_features: kept from an earlier call of the same split).
+  local real, real_features = nil, opts.real_features
+  if not real_features then
+    real = classifier.images(data, split)
+    real_features = classifier.features(trunk, real)
+  end
+  local n = opts.n or real_features:size(1)
   if n < 2 then error("--n must be at least 2", 0) end
   -- Generated images, 64 at a time; image i's noise depends on the seed and i alone.
   local conds = model.text_dim and evaluation.conditions(data, split, math.huge)
@@ -173,18 +182,19 @@ function evaluation.quality(model, opts)
     made = made + b
   end
   local fake = zoo.cat(parts, 1)
-  local real_features, fake_features = classifier.features(trunk, real), classifier.features(trunk, fake)
-  local fid = zoo.eval.fid(real_features, fake_features)
-  local kid, kid_std = zoo.eval.kid(real_features, fake_features,
-    { subsets = opts.kid_subsets or 100, subset_size = opts.kid_subset_size or 1000, seed = seed })
-  local splits = math.min(opts.is_splits or 10, n)
-  local is, is_std = zoo.eval.inception_score(classifier.probabilities(net, fake), { splits = splits })
-  local real_is = zoo.eval.inception_score(classifier.probabilities(net, real), { splits = math.min(splits, real:size(1)) })
-  return {
-    fid = fid, kid = kid, kid_std = kid_std, is = is, is_std = is_std, real_is = real_is, is_splits = splits,
-    real = real:size(1), generated = n, split = split, classes = #names, classifier = path,
-    features = "classifier", feature_dim = real_features:size(2),
+  local fake_features = classifier.features(trunk, fake)
+  local out = {
+    fid = zoo.eval.fid(real_features, fake_features), real = real_features:size(1), generated = n, split = split,
+    classes = #names, classifier = path, features = "classifier", feature_dim = real_features:size(2), real_features = real_features,
   }
+  if opts.fid_only then return out end
+  out.kid, out.kid_std = zoo.eval.kid(real_features, fake_features,
+    { subsets = opts.kid_subsets or 100, subset_size = opts.kid_subset_size or 1000, seed = seed })
+  out.is_splits = math.min(opts.is_splits or 10, n)
+  out.is, out.is_std = zoo.eval.inception_score(classifier.probabilities(net, fake), { splits = out.is_splits })
+  real = real or classifier.images(data, split)
+  out.real_is = zoo.eval.inception_score(classifier.probabilities(net, real), { splits = math.min(out.is_splits, real:size(1)) })
+  return out
 end
 
 return evaluation

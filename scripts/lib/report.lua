@@ -143,7 +143,18 @@ function report.write(t)
       .. string.format(". Latest (step %d): sensitivity %.2f", latest.step, latest.text_sensitivity)
       .. (latest.caption_class_accuracy and string.format(", accuracy %.2f", latest.caption_class_accuracy) or "")
       .. ". <code>stackzoo eval CHECKPOINT --metric text</code> measures more captions.</p>"
-    html[#html + 1] = chart(t.text_history)
+    local text_only, fids = {}, {}
+    for i, e in ipairs(t.text_history) do
+      text_only[i] = { step = e.step, text_sensitivity = e.text_sensitivity, caption_class_accuracy = e.caption_class_accuracy }
+      if e.fid then fids[#fids + 1] = { step = e.step, fid = e.fid } end
+    end
+    html[#html + 1] = chart(text_only)
+    if #fids > 0 then
+      html[#html + 1] = string.format("<h2>FID</h2><p>Of 128 generated 64-px images against the split's real ones, on the features of the dataset's classifier "
+        .. "(not Inception's: comparable between runs on this dataset). Latest (step %d): %.3f. "
+        .. "<code>stackzoo eval CHECKPOINT --metric fid,kid,is</code> uses as many images as the split has.</p>", fids[#fids].step, fids[#fids].fid)
+      html[#html + 1] = chart(fids)
+    end
   end
   if samples then
     html[#html + 1] = "<h2>Latest samples</h2><p>" .. escape(samples) .. " (rows: branches, smallest first; columns: fixed noise and conditions)</p>"

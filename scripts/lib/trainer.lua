@@ -171,7 +171,7 @@ function Trainer:fix_sample_inputs(text)
   self.sample_text = conds.text
   self.sample_captions = conds.captions
   self.eval_conditions = conds
-  self.classifier_net, self.classifier_names = evaluation.load_classifier(self.cfg.data, nil, zoo.project_root)
+  self.classifier_net, self.classifier_names, _, self.classifier_trunk = evaluation.load_classifier(self.cfg.data, nil, zoo.project_root)
 end
 
 -- Text metrics of the model now, on the fixed conditions (a few seconds): text sensitivity, and
@@ -186,9 +186,18 @@ function Trainer:text_metrics()
     real_accuracy = false,   -- the snapshot measures generated images only
   })
   local entry = { step = self.step, text_sensitivity = r.text_sensitivity, caption_class_accuracy = r.caption_class_accuracy }
+  -- The classifier-feature FID of 128 images against the split's real ones (their features once).
+  local keys = r.caption_class_accuracy and { "text_sensitivity", "caption_class_accuracy" } or { "text_sensitivity" }
+  if names and self.classifier_trunk then
+    local ok, q = pcall(evaluation.quality, self.model, {
+      data = self.cfg.data, split = self.eval_split, n = 128, seed = SAMPLE_SEED, fid_only = true, real_features = self.real_features,
+      classifier_net = self.classifier_net, classifier_names = names, classifier_trunk = self.classifier_trunk,
+    })
+    if ok then entry.fid, self.real_features, keys[#keys + 1] = q.fid, q.real_features, "fid" end
+  end
   self.text_history[#self.text_history + 1] = entry
   local f = assert(io.open(self.dir .. "/eval.jsonl", "a"))
-  f:write(report.json(entry, r.caption_class_accuracy and { "text_sensitivity", "caption_class_accuracy" } or { "text_sensitivity" }, {}), "\n")
+  f:write(report.json(entry, keys, {}), "\n")
   f:close()
   return entry
 end
