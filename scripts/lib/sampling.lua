@@ -92,7 +92,7 @@ function sampling.text_conditions(model, texts, opts)
     return enc:encode(texts)
   elseif name then
     local ok, err = pcall(zoo.text.encoder, name)
-    encoder_error = ok and ("the text encoder " .. name .. " is not installed") or tostring(err)
+    encoder_error = ok and ("the text encoder " .. name .. " is not installed") or tostring(err):gsub("^[^\n]-:%d+: ", "")
   else
     encoder_error = opts.checkpoint .. " does not record which text encoder made its embeddings: give --encoder NAME"
   end

@@ -100,7 +100,7 @@ enum DataBindings {
             for caption in wanted {
                 guard let e = index.embedding(caption) else {
                     let hint = closestMatch(caption, in: index.captions).map { " (closest: '\($0)')" } ?? ""
-                    throw ZooError.invalidArgument(op: "captions", message: "caption '\(caption)' is not in the dataset at \(cfg.root)\(hint); captions must match the dataset's, whose embeddings are precomputed")
+                    throw ZooError.invalidArgument(op: "captions", message: "caption '\(caption)' is not in the dataset at \(cfg.root)\(hint)")
                 }
                 values += e
             }
