@@ -71,7 +71,7 @@ def write_safetensors(path, tensors, metadata):
     """Minimal safetensors writer: little-endian data, header padded to 8 bytes."""
     header, chunks, offset = {"__metadata__": metadata}, [], 0
     for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name])
+        a = np.ascontiguousarray(tensors[name]).reshape(np.shape(tensors[name]))  # (ascontiguousarray makes 0-d arrays 1-d)
         if a.dtype == np.float64:
             a = a.astype(np.float32)
         if a.dtype not in DTYPES:
