@@ -38,28 +38,54 @@ struct PickleBytes {
 
 func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
 
-/// A zip archive of stored entries (method 0 unless given), as torch.save lays one out.
-func zipArchive(_ entries: [(name: String, data: [UInt8], method: UInt16)]) -> [UInt8] {
+/// A zip archive of stored entries (method 0 unless given), as torch.save lays one out. With
+/// `zip64`, every size and offset is 0xFFFFFFFF and the real ones are in zip64 records, as torch
+/// writes archives over 4 GB.
+func zipArchive(_ entries: [(name: String, data: [UInt8], method: UInt16)], zip64: Bool = false) -> [UInt8] {
     var out: [UInt8] = [], central: [UInt8] = []
+    let big: UInt64 = 0xFFFF_FFFF
     for e in entries {
-        let name = Array(e.name.utf8), crc = UInt64(crc32(e.data)), offset = out.count
-        let common = le(20, 2) + le(0, 2) + le(UInt64(e.method), 2) + le(0, 4) + le(crc, 4)
-            + le(UInt64(e.data.count), 4) + le(UInt64(e.data.count), 4) + le(UInt64(name.count), 2) + le(0, 2)
-        out += le(0x0403_4B50, 4) + common + name + e.data
-        central += le(0x0201_4B50, 4) + le(20, 2) + common + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(UInt64(offset), 4) + name
+        let name = Array(e.name.utf8), crc = UInt64(crc32(e.data)), offset = UInt64(out.count), size = UInt64(e.data.count)
+        let extra = zip64 ? le(1, 2) + le(24, 2) + le(size, 8) + le(size, 8) + le(offset, 8) : []
+        func header(_ extraLength: Int) -> [UInt8] {
+            le(20, 2) + le(0, 2) + le(UInt64(e.method), 2) + le(0, 4) + le(crc, 4) + le(zip64 ? big : size, 4)
+                + le(zip64 ? big : size, 4) + le(UInt64(name.count), 2) + le(UInt64(extraLength), 2)
+        }
+        out += le(0x0403_4B50, 4) + header(0) + name + e.data
+        central += le(0x0201_4B50, 4) + le(20, 2) + header(extra.count) + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4)
+            + le(zip64 ? big : offset, 4) + name + extra
     }
-    let cdOffset = out.count
+    let cdOffset = UInt64(out.count), count = UInt64(entries.count), cdSize = UInt64(central.count)
     out += central
-    out += le(0x0605_4B50, 4) + le(0, 4) + le(UInt64(entries.count), 2) + le(UInt64(entries.count), 2)
-        + le(UInt64(central.count), 4) + le(UInt64(cdOffset), 4) + le(0, 2)
+    if zip64 {
+        let record = UInt64(out.count)
+        out += le(0x0606_4B50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4) + le(count, 8) + le(count, 8)
+            + le(cdSize, 8) + le(cdOffset, 8)
+        out += le(0x0706_4B50, 4) + le(0, 4) + le(record, 8) + le(1, 4)
+    }
+    out += le(0x0605_4B50, 4) + le(0, 4) + le(zip64 ? 0xFFFF : count, 2) + le(zip64 ? 0xFFFF : count, 2)
+        + le(zip64 ? big : cdSize, 4) + le(zip64 ? big : cdOffset, 4) + le(0, 2)
     return out
 }
 
 /// A torch zip archive holding `pickle` as its data.pkl and `records` as data/<key>.
-func torchZip(_ pickle: [UInt8], records: [String: [UInt8]] = [:], byteorder: String = "little") -> [UInt8] {
+func torchZip(_ pickle: [UInt8], records: [String: [UInt8]] = [:], byteorder: String = "little", zip64: Bool = false) -> [UInt8] {
     zipArchive([("archive/data.pkl", pickle, 0), ("archive/byteorder", Array(byteorder.utf8), 0)]
-        + records.sorted { $0.key < $1.key }.map { ("archive/data/" + $0.key, $0.value, 0) })
+        + records.sorted { $0.key < $1.key }.map { ("archive/data/" + $0.key, $0.value, 0) }, zip64: zip64)
 }
 
 /// Float32 values as little-endian bytes.
 func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { le(UInt64($0.bitPattern), 4) } }
+
+/// A legacy-format file (torch.save with _use_new_zipfile_serialization=False): magic, protocol,
+/// system info, `object`, the storage keys, then each storage as an element count and its bytes.
+func legacyFile(_ object: [UInt8], storages: [(key: String, count: Int, bytes: [UInt8])]) -> [UInt8] {
+    var info = PickleBytes()
+    info.op(0x7D); info.string("little_endian"); info.op(0x88); info.op(0x73); info.stop()
+    var keys = PickleBytes()
+    keys.op(0x5D); keys.mark(); for s in storages { keys.string(s.key) }; keys.op(0x65); keys.stop()
+    var out: [UInt8] = [0x80, 2, 0x8A, 10] + TorchFile.legacyMagic + [0x2E, 0x80, 2, 0x4D] + le(1001, 2) + [0x2E]
+    out += info.bytes + object + keys.bytes
+    for s in storages { out += le(UInt64(s.count), 8) + s.bytes }
+    return out
+}

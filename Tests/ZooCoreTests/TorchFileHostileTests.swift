@@ -90,6 +90,7 @@ final class TorchFileHostileTests: XCTestCase {
 
     func testDeepNestingAndMemoBombsStayBounded() {
         assertRefused([0x80, 2] + [UInt8](repeating: 0x28, count: 100_000) + [0x2E], "nested MARKs")
+        assertRefused(torchZip([0x80, 2] + [UInt8](repeating: 0x4E, count: 1 << 21) + [0x2E]), "more than 1048576 values on the stack")
         // A million nested 1-tuples (one byte each), then a list holding itself: freed without recursion.
         assertRefused(torchZip([0x80, 2, 0x29] + [UInt8](repeating: 0x85, count: 1_000_000) + [0x2E]), "expected a state dict, got a tuple")
         assertRefused(torchZip([0x80, 2, 0x5D, 0x71, 0] + [UInt8](repeating: 0, count: 200_000).flatMap { _ in [0x68, 0, 0x61] } + [0x2E]),
@@ -117,6 +118,12 @@ final class TorchFileHostileTests: XCTestCase {
         assertRefused(torchZip(PickleBytes.stateDict(count: 1, size: [], stride: []), records: ["0": floatBytes([2])], byteorder: "big"), "big-endian")
         let deflated = zipArchive([("archive/data.pkl", PickleBytes.stateDict(count: 1, size: [], stride: []), 8)])
         assertRefused(deflated, "deflate-compressed", "archive/data.pkl")
+        // A legacy file whose system info says big-endian.
+        var legacy = [0x80, 2, 0x8A, 10] + TorchFile.legacyMagic + [0x2E, 0x80, 2, 0x4D] + le(1001, 2) + [0x2E]
+        var info = PickleBytes()
+        info.op(0x7D); info.string("little_endian"); info.op(0x89); info.op(0x73); info.stop()
+        legacy += info.bytes
+        assertRefused(legacy, "big-endian")
         var damaged = ok
         damaged[50] ^= 1   // in data.pkl's bytes
         assertRefused(damaged, "CRC-32")

@@ -48,5 +48,35 @@ final class TorchFileTests: XCTestCase {
         let file = torchZip(pickle, records: ["0": floatBytes([0, 1, 2, 3, 4, 5, 6])])
         let t = try TorchFile.decode(file, path: "view.pth")
         XCTAssertEqual(try t[0].tensor.floats().scalars, [1, 3, 5, 2, 4, 6])
+        // The same in a zip64 archive (sizes and offsets in the zip64 records), and a contiguous slice.
+        let z = try TorchFile.decode(torchZip(pickle, records: ["0": floatBytes([0, 1, 2, 3, 4, 5, 6])], zip64: true), path: "view64.pth")
+        XCTAssertEqual(try z[0].tensor.floats().scalars, [1, 3, 5, 2, 4, 6])
+        let slice = PickleBytes.stateDict(count: 7, offset: 2, size: [2, 1, 2], stride: [2, 9, 1])
+        XCTAssertEqual(try TorchFile.decode(torchZip(slice, records: ["0": floatBytes([0, 1, 2, 3, 4, 5, 6])]), path: "slice.pth")[0]
+            .tensor.floats().scalars, [2, 3, 4, 5])
+    }
+
+    func testPython2EraLegacyFilesAreRead() throws {
+        // As Python 2 torch (0.3) pickled a state dict: byte-string keys (BINSTRING), OrderedDict
+        // called with its [key, value] pairs, _rebuild_tensor(storage, offset, size, stride).
+        func bytestring(_ s: String) -> [UInt8] { [0x54] + le(UInt64(s.utf8.count), 4) + Array(s.utf8) }
+        var p = PickleBytes()
+        p.global("collections", "OrderedDict")
+        p.op(0x5D); p.mark()
+        p.op(0x5D); p.mark(); p.bytes += bytestring("module.fc.weight")
+        p.global("torch._utils", "_rebuild_tensor")
+        p.mark()
+        p.mark(); p.bytes += bytestring("storage"); p.global("torch", "FloatStorage"); p.bytes += bytestring("94035"); p.bytes += bytestring("cuda:0")
+        p.int(6); p.op(0x4E); p.tuple(); p.op(0x51)
+        p.int(0); p.mark(); p.int(3); p.int(2); p.tuple(); p.mark(); p.int(1); p.int(3); p.tuple()
+        p.tuple(); p.op(0x52)
+        p.op(0x65)                                     // APPENDS: [key, tensor]
+        p.op(0x65)                                     // APPENDS: [[key, tensor]]
+        p.op(0x85); p.op(0x52); p.stop()               // OrderedDict(([...],))
+        let file = legacyFile(p.bytes, storages: [("94035", 6, floatBytes([0, 1, 2, 3, 4, 5]))])
+        let t = try TorchFile.decode(file, path: "py2.pth")
+        XCTAssertEqual(t.map(\.name), ["module.fc.weight"])
+        XCTAssertEqual(t[0].tensor.shape, [3, 2])
+        XCTAssertEqual(try t[0].tensor.floats().scalars, [0, 3, 1, 4, 2, 5])
     }
 }

@@ -158,6 +158,15 @@ public enum TorchFile {
     /// The `n` elements of view `t` of storage bytes `data`, converted to the output dtype.
     private static func gather(_ t: TorchTensor, _ n: Int, _ data: ArraySlice<UInt8>) -> [UInt8] {
         let type = t.storage.type, inSize = type.elementSize, outSize = type.output.byteSize
+        var contiguous = inSize == outSize && type != .bool, expected = 1
+        for (size, stride) in zip(t.size, t.stride).reversed() where size != 1 {
+            contiguous = contiguous && stride == expected
+            expected *= size
+        }
+        if contiguous {   // the common case: one copy
+            let start = data.startIndex + t.offset * inSize
+            return Array(data[start..<start + n * inSize])
+        }
         return [UInt8](unsafeUninitializedCapacity: n * outSize) { out, initialized in
             data.withUnsafeBytes { src in
                 var index = [Int](repeating: 0, count: t.size.count)
