@@ -56,6 +56,10 @@ struct ConvertCommand: ParsableCommand {
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ZooError.io(path: out, message: "already exists (give --force to replace it)")
         }
+        let generator = netG ?? input!
+        for path in [generator] + netD where !FileManager.default.fileExists(atPath: path) {   // before building the model
+            throw ZooError.io(path: path, message: "no such file")
+        }
         let entryName = entry ?? Self.presets[preset!]!
         let lua = try Project.luaState()
         var resolved: [Any?] = []
@@ -68,7 +72,6 @@ struct ConvertCommand: ParsableCommand {
         }
         GlobalRandom.seed(0)
         let model = try ModelRegistry.shared.make(name, values: values)
-        let generator = netG ?? input!
         let file = try OfficialCheckpoint.convert(model, modelName: name, config: values, netG: generator, netD: netD, out: out)
         try file.write(path: out)
         let given = model.networks.prefix(1 + netD.count).map(\.0), initial = model.networks.dropFirst(1 + netD.count).map(\.0)
