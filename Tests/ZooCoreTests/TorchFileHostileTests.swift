@@ -60,7 +60,7 @@ final class TorchFileHostileTests: XCTestCase {
         }
     }
 
-    func testStoragesAndViewsThatDisagreeWithTheirRecordsAreRefused() {
+    func testStoragesAndViewsThatDisagreeWithTheirRecordsAreRefused() throws {
         let four = floatBytes([1, 2, 3, 4])
         assertRefused(torchZip(PickleBytes.stateDict(count: 5, size: [5], stride: [1]), records: ["0": four]),
                       "record 'archive/data/0' holds 16 bytes, but its storage has 5 elements")
@@ -72,9 +72,12 @@ final class TorchFileHostileTests: XCTestCase {
         assertRefused(torchZip(PickleBytes.stateDict(count: 4, size: [2], stride: [-1]), records: ["0": four]), "stride holds -1")
         assertRefused(torchZip(PickleBytes.stateDict(count: 4, size: [2], stride: [1], storage: "StringStorage"), records: ["0": four]),
                       "refusing the pickle global 'torch.StringStorage'")
-        // A stride-0 view may repeat one element; billions of times is a memory refusal, not an allocation.
+        // A stride-0 view may repeat one element, but not into more than 4 times the file.
         assertRefused(torchZip(PickleBytes.stateDict(count: 1, size: [Int32.max, Int32.max, 4], stride: [0, 0, 0]), records: ["0": floatBytes([1])]))
-        assertRefused(torchZip(PickleBytes.stateDict(count: 1, size: [1 << 30, 1 << 20], stride: [0, 0]), records: ["0": floatBytes([1])]), "out of memory")
+        assertRefused(torchZip(PickleBytes.stateDict(count: 1, size: [1 << 30, 1 << 20], stride: [0, 0]), records: ["0": floatBytes([1])]),
+                      "over 4 times the", "'w' is [1073741824, 1048576] with stride [0, 0]")
+        let broadcast = try TorchFile.decode(torchZip(PickleBytes.stateDict(count: 1, size: [3, 2], stride: [0, 0]), records: ["0": floatBytes([7])]), path: "b.pth")
+        XCTAssertEqual(try broadcast[0].tensor.floats().scalars, [7, 7, 7, 7, 7, 7])
     }
 
     func testHugeDeclaredLengthsAreCheckedAgainstTheFile() {

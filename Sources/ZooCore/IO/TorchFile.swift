@@ -149,6 +149,11 @@ public enum TorchFile {
             if let r = records[t.storage.key] { data = r } else { data = try record(t.storage); records[t.storage.key] = data }
             let n = t.size.reduce(1, *)
             total += Double(n * t.storage.type.output.byteSize)
+            // Views repeating elements (stride 0, one tensor under many names) could make a small
+            // file ask for any amount: the tensors may take at most 4× the file (+1 MB).
+            guard total <= 4 * Double(host.fileLength) + 1e6 else {
+                throw host.fail("the tensors would take more than \(formatBytes(total)), over 4 times the \(formatBytes(Double(host.fileLength))) file: views that repeat their storage's elements ('\(name)' is \(shapeString(t.size)) with stride \(shapeString(t.stride)))")
+            }
             try MemoryGate.check(bytes: total, for: "the tensors of \(host.path)")
             out.append((name, SafeTensor(validated: t.storage.type.output, shape: t.size, data: gather(t, n, data))))
         }
