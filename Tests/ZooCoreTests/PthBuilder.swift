@@ -45,7 +45,7 @@ func zipArchive(_ entries: [(name: String, data: [UInt8], method: UInt16)], zip6
     var out: [UInt8] = [], central: [UInt8] = []
     let big: UInt64 = 0xFFFF_FFFF
     for e in entries {
-        let name = Array(e.name.utf8), crc = UInt64(crc32(e.data)), offset = UInt64(out.count), size = UInt64(e.data.count)
+        let name = Array(e.name.utf8), crc = UInt64(crc32(e.data[...])), offset = UInt64(out.count), size = UInt64(e.data.count)
         let extra = zip64 ? le(1, 2) + le(24, 2) + le(size, 8) + le(size, 8) + le(offset, 8) : []
         func header(_ extraLength: Int) -> [UInt8] {
             le(20, 2) + le(0, 2) + le(UInt64(e.method), 2) + le(0, 4) + le(crc, 4) + le(zip64 ? big : size, 4)

@@ -1,4 +1,5 @@
 // ZipArchive: the central directory of a zip file (zip64 included) and its stored entries, as torch.save writes them.
+internal import CZooKernels
 
 /// A read-only view of a zip archive held in memory. Only stored (uncompressed) entries can be
 /// read: torch.save writes nothing else. Every offset and size is checked against the file.
@@ -119,15 +120,7 @@ public struct ZipArchive {
     private func u64(_ p: Int) -> UInt64 { UInt64(u32(p)) | UInt64(u32(p + 4)) << 32 }
 }
 
-/// CRC-32 (IEEE 802.3, the zip polynomial), table-driven.
-func crc32<C: Collection>(_ data: C) -> UInt32 where C.Element == UInt8 {
-    var c: UInt32 = 0xFFFF_FFFF
-    for b in data { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-    return c ^ 0xFFFF_FFFF
-}
-
-private let crcTable: [UInt32] = (0..<256).map { n in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
+/// CRC-32 (IEEE 802.3, the zip polynomial) of `data`.
+func crc32(_ data: ArraySlice<UInt8>) -> UInt32 {
+    data.withUnsafeBytes { zoo_crc32($0.baseAddress, $0.count) }
 }
