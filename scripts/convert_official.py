@@ -11,7 +11,9 @@ prefix, adds the missing buffers (0), and writes a safetensors file with StackZo
     netsD.<k>.<official key>   discriminator k (64, 128, 256), when given
 
 plus the metadata `stackzoo sample` needs (format, model, config). Needs torch (to read .pth) and
-numpy; nothing of this is needed at run time.
+numpy; nothing of this is needed at run time. `stackzoo convert` does the same natively (no torch,
+and no code in the .pth can run), for StackGAN-v1 too, and gives the same tensors
+(Tests/Fixtures/pth/check_parity_conversion.py compares the two).
 
     python scripts/convert_official.py --netG netG_210000.pth --netD netD0.pth netD1.pth netD2.pth \\
         --preset birds --out birds_210000.safetensors
@@ -71,7 +73,7 @@ def write_safetensors(path, tensors, metadata):
     """Minimal safetensors writer: little-endian data, header padded to 8 bytes."""
     header, chunks, offset = {"__metadata__": metadata}, [], 0
     for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name])
+        a = np.ascontiguousarray(tensors[name]).reshape(np.shape(tensors[name]))  # (ascontiguousarray makes 0-d arrays 1-d)
         if a.dtype == np.float64:
             a = a.astype(np.float32)
         if a.dtype not in DTYPES:

@@ -1,6 +1,6 @@
-// xxHash64 (Yann Collet's XXH64, written from its specification) and non-finite scans of float
-// arrays: the checkpoint checksum and weight checks, at -O2 in every build (a large checkpoint
-// is hashed at several GB/s, a small fraction of writing it).
+// xxHash64 (Yann Collet's XXH64, written from its specification), CRC-32 and non-finite scans of
+// float arrays: the checkpoint checksum, zip entry checks and weight checks, at -O2 in every build
+// (a large checkpoint is hashed at several GB/s, a small fraction of writing it).
 #include "CZooKernels.h"
 #include <stdint.h>
 #include <string.h>
@@ -59,4 +59,29 @@ size_t zoo_count_nonfinite(const void *data, size_t count, int bytes, size_t *fi
         }
     }
     return n;
+}
+
+/* CRC-32, reflected polynomial 0xEDB88320, slicing by 4 (tables built on first use). */
+static uint32_t crc_table[4][256];
+static int crc_ready;
+
+uint32_t zoo_crc32(const void *data, size_t length) {
+    if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE)) {
+        for (uint32_t n = 0; n < 256; n++) {
+            uint32_t c = n;
+            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            crc_table[0][n] = c;
+        }
+        for (uint32_t n = 0; n < 256; n++)
+            for (int t = 1; t < 4; t++) crc_table[t][n] = (crc_table[t - 1][n] >> 8) ^ crc_table[0][crc_table[t - 1][n] & 0xFF];
+        __atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);   /* racing builders write the same values */
+    }
+    const unsigned char *p = data;
+    uint32_t c = 0xFFFFFFFFu;
+    for (; length >= 4; length -= 4, p += 4) {
+        c ^= read32(p);
+        c = crc_table[3][c & 0xFF] ^ crc_table[2][(c >> 8) & 0xFF] ^ crc_table[1][(c >> 16) & 0xFF] ^ crc_table[0][c >> 24];
+    }
+    for (; length > 0; length--) c = crc_table[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
 }

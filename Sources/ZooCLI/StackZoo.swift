@@ -8,7 +8,7 @@ struct StackZoo: ParsableCommand {
         commandName: "stackzoo",
         abstract: "Train, sample and evaluate StackGAN models on the CPU, scripted in Lua.",
         version: StackZooVersion.string,
-        subcommands: [ListCommand.self, DescribeCommand.self, TrainCommand.self, RunCommand.self, SampleCommand.self, EvalCommand.self, EmbedCommand.self, ParityCommand.self, DataCommand.self, BenchCommand.self])
+        subcommands: [ListCommand.self, DescribeCommand.self, TrainCommand.self, RunCommand.self, SampleCommand.self, EvalCommand.self, EmbedCommand.self, ConvertCommand.self, ParityCommand.self, DataCommand.self, BenchCommand.self])
 
     @Flag(name: .customLong("no-plugins"),
           help: "Do not load zoo/plugins/*.lua (trusted code run by every command; also STACKZOO_PLUGINS=0).")

@@ -285,9 +285,10 @@ struct LuaOptions {
     func int(_ key: String) throws -> Int? {
         try with(key) { i in
             guard lua_type(L, i) == LUA_TNUMBER else { throw bad(key, "integer", i) }
+            if zl_isinteger(L, i) != 0 { return Int(lua_tointegerx(L, i, nil)) }
             let v = lua_tonumberx(L, i, nil)
-            guard v.rounded() == v else { throw bad(key, "integer", i) }
-            return Int(v)
+            guard v.rounded() == v, let n = Int(exactly: v) else { throw bad(key, "integer", i) }   // (2^63 and beyond too)
+            return n
         }
     }
 

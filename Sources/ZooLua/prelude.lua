@@ -481,24 +481,27 @@ function zoo.register_model(spec)
   core.registry_add(spec.name, spec.summary, origin)
 end
 
+-- The values of a resolved config at a schema's flat dotted keys.
+local function flat_values(flat, cfg)
+  local values = {}
+  for key in pairs(flat) do
+    local v = cfg
+    -- (not `x and v[part] or nil`: that idiom turns a configured `false` into nil)
+    for part in key:gmatch("[^%.]+") do
+      if type(v) == "table" then v = v[part] else v = nil end
+    end
+    if v ~= nil then values[key] = v end
+  end
+  return values
+end
+
 -- Compiled plugins: their schema comes from Swift (flat dotted keys); build goes through core.
 local function register_compiled(name, summary)
   local flat = {}
   for key, f in pairs(core.registry_schema(name)) do flat[key] = { type = f.type, default = f.default, doc = f.doc } end
   registry[name] = {
     name = name, summary = summary, flat = flat, origin = "compiled",
-    build = function(cfg)
-      local values = {}
-      for key in pairs(flat) do
-        local v = cfg
-        -- (not `x and v[part] or nil`: that idiom turns a configured `false` into nil)
-        for part in key:gmatch("[^%.]+") do
-          if type(v) == "table" then v = v[part] else v = nil end
-        end
-        if v ~= nil then values[key] = v end
-      end
-      return zoo._wrap_compiled(core.build_model(name, values))
-    end,
+    build = function(cfg) return zoo._wrap_compiled(core.build_model(name, flat_values(flat, cfg))) end,
   }
 end
 
@@ -876,6 +879,13 @@ function zoo.config(entry, overrides, source)
   cfg.data = cfg.data or {}
   config_origins[cfg] = origins
   return cfg, origins, path
+end
+
+--- zoo.flat_config(entry, overrides): the model an entry names and its resolved values at the
+--- schema's flat keys ({["arch.gf"] = 64, ...}), for building a compiled model from Swift.
+function zoo.flat_config(entry, overrides)
+  local cfg = zoo.config(entry, overrides)
+  return cfg.model, flat_values(registry[cfg.model].flat, cfg)
 end
 
 --- Field docs of a model's schema: a sorted list of {key=, type=, default=, doc=}.

@@ -1,9 +1,18 @@
-// Checkpoint integrity in the file format: xxHash64 against the reference vectors, the tensor-data
+// Checkpoint integrity in the file format: xxHash64 and CRC-32 against their reference values, the tensor-data
 // checksum verified on read (a flipped bit is refused, files without one load), non-finite scans.
 import XCTest
 @testable import ZooCore
 
 final class ChecksumTests: XCTestCase {
+    func testCRC32MatchesTheZipCheckValues() {
+        XCTAssertEqual(crc32(Array("123456789".utf8)[...]), 0xCBF4_3926)   // the CRC-32 check value
+        XCTAssertEqual(crc32([][...]), 0)
+        let long = (0..<1003).map { UInt8(truncatingIfNeeded: $0 &* 7) }   // past the 4-byte slices, odd tail
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in long { c ^= UInt32(b); for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 } }
+        XCTAssertEqual(crc32(long[...]), c ^ 0xFFFF_FFFF)
+    }
+
     func testXXH64MatchesTheReferenceImplementation() {
         // From the xxhash Python package (the reference C library).
         let vectors: [([UInt8], UInt64, UInt64)] = [

@@ -14,6 +14,13 @@ final class BadInputTests: XCTestCase {
         return (s, out + err)
     }
 
+    func testIntegerOptionsBeyondIntAreErrorsNotTraps() throws {
+        // 2^63 as a float once trapped converting to Int (a fuzz case: train.batch = 9223372036854775807).
+        let lua = try makeLua()
+        assertScriptError(lua, "require('zoo').data.open({kind = 'captioned', root = 'nowhere'}, {batch = 2^63})", ["option 'batch': integer expected"])
+        assertScriptError(lua, "require('zoo').data.open({kind = 'captioned', root = 'nowhere'}, {batch = -1e300})", ["option 'batch': integer expected"])
+    }
+
     func testTrainingKnobsAreCheckedUpFront() throws {
         for (args, message) in [
             (["stackgan-v2/emoji", "--set", "train.batch=1"], "--set train.batch: config: train.batch = 1: at least 2 images per step"),

@@ -1,5 +1,5 @@
 // A seeded, time-bounded fuzz of what users pass the command: zoo entries, --set values,
-// checkpoints (metadata and tensor bytes), images and embeddings. Every run must end by itself
+// checkpoints (metadata and tensor bytes), official .pth files, images and embeddings. Every run must end by itself
 // with exit status 0 or 1: never a signal, never past its time limit, never past its memory ceiling.
 import Foundation
 import XCTest
@@ -67,7 +67,7 @@ final class FuzzTests: XCTestCase {
         for _ in 0..<(1 + rng.below(4)) {
             let i = region.lowerBound + rng.below(max(1, min(region.count, b.count - region.lowerBound)))
             guard i < b.count else { continue }
-            switch rng.below(6) {
+            switch rng.below(7) {
             case 0: b[i] ^= UInt8(1 << rng.below(8))
             case 1: b[i] = rng.pick([0, 0xFF, 0x7F, 0x80, 0x22, 0x7B, 0x7D, 0x2C])   // 0, -1, quotes, braces, comma
             case 2: b.insert(UInt8(rng.below(256)), at: i)
@@ -151,7 +151,7 @@ final class FuzzTests: XCTestCase {
         let work = dir + "/case"
         try? fm.removeItem(atPath: work)
         try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-        switch rng.below(6) {
+        switch rng.below(7) {
         case 0:   // a mutated entry, described (builds the model, runs a sampling pass)
             let text = mutateEntry(entryText)
             try write(text, to: work + "/entry.lua")
@@ -179,6 +179,12 @@ final class FuzzTests: XCTestCase {
                                  ["describe", work + "/run/checkpoints/final.safetensors"],
                                  ["train", "--resume", work + "/run", "--steps", "3"]])
             return ("\(args[0]) of a checkpoint damaged in its \(inHeader ? "header" : "tensor data")", try run(args))
+        case 5:   // a damaged official .pth (either format) converted
+            let pth = repositoryRoot + "/Tests/Fixtures/pth/" + rng.pick(["v1_netG.pth", "small_legacy.pth", "small_zip.pth"])
+            try mutateBytes(try Data(contentsOf: URL(fileURLWithPath: pth))).write(to: URL(fileURLWithPath: work + "/netG.pth"))
+            let tiny = ["arch.gf=4", "arch.df=2", "arch.z=4", "arch.condition=2", "arch.text=8"].flatMap { ["--set", $0] }
+            return ("convert of a damaged \((pth as NSString).lastPathComponent)",
+                    try run(["convert", work + "/netG.pth", "--entry", "stackgan-v1/birds-stage1", "--out", work + "/c.safetensors"] + tiny))
         default:  // a damaged image or embeddings file in the dataset, checked and trained on
             let data = work + "/data"
             try fm.copyItem(atPath: dir + "/data", toPath: data)

@@ -2,7 +2,7 @@
 // scalar Swift/glibc form, softmax rows and exact GELU for text encoders, and a direct convolution
 // (and its weight gradient) for few channels;
 // and the thread pool that runs the engine's parallel regions; xxHash64 and non-finite scans for
-// checkpoints.
+// checkpoints; CRC-32 for zip archives.
 #ifndef CZOOKERNELS_H
 #define CZOOKERNELS_H
 #include <stddef.h>
@@ -10,6 +10,9 @@
 
 /// XXH64 of `length` bytes with `seed` (the xxHash specification; little-endian hosts).
 uint64_t zoo_xxh64(const void *data, size_t length, uint64_t seed);
+
+/// CRC-32 of `length` bytes (IEEE 802.3, the zip polynomial; zip entries of .pth files).
+uint32_t zoo_crc32(const void *data, size_t length);
 
 /// How many of `count` floats are NaN or ±inf, with the index of the first in *first (`count`
 /// when none): F32 for bytes = 4, F16 for 2, BF16 for −2.
