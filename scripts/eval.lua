@@ -37,7 +37,7 @@ if opts.json then
     table.sort(names)
     for _, n in ipairs(names) do per[#per + 1] = string.format("%q: %s", n, f(r.recall_per_class[n])) end
     add("split", string.format("%q", r.split)); add("captions", r.captions); add("noises", r.noises)
-    add("text_sensitivity", f(r.text_sensitivity)); add("caption_class_accuracy", f(r.caption_class_accuracy))
+    add("text_sensitivity", f(r.text_sensitivity)); add("variance_captions", f(r.variance_captions)); add("variance_noises", f(r.variance_noises)); add("caption_class_accuracy", f(r.caption_class_accuracy))
     add("real_accuracy", f(r.real_accuracy)); add("chance", f(r.chance)); add("classes", r.classes)
     add("recall_per_class", "{" .. table.concat(per, ", ") .. "}")
   end
@@ -53,6 +53,8 @@ else
   if r then
     print(string.format("split: %s, %d captions (spanning %d classes) × %d noises", r.split, r.captions, r.classes, r.noises))
     print(string.format("text sensitivity:       %.3f  (variance across captions / across noises; 0 = text ignored)", r.text_sensitivity))
+    print(string.format("  variance across captions %.4f, across noises %.4f (pixels in [-1, 1]; little across noises = the noise is ignored, a collapse)",
+      r.variance_captions, r.variance_noises))
     print(string.format("caption-class accuracy: %.3f  (balanced over classes; chance %.3f, %.1f× chance)", r.caption_class_accuracy, r.chance, r.caption_class_accuracy / r.chance))
     if r.real_accuracy then
       print(string.format("classifier on real images: %.3f  (generated / real %.2f)", r.real_accuracy, r.caption_class_accuracy / math.max(r.real_accuracy, 1e-9)))

@@ -334,8 +334,7 @@ final class StackGANv1LuaTests: XCTestCase {
             XCTAssertEqual(arch["flavour"] as? String, flavour, entry)
             XCTAssertEqual(arch["gf"] as? Int, gf, entry)
             XCTAssertEqual(arch["residual"] as? Int, residual, entry)
-            // The papers' KL weight, but for the emoji pair (0.5: standardised MiniLM text, README).
-            XCTAssertEqual((cfg["loss"] as! [String: Any])["kl"] as? Double, entry.hasPrefix("emoji") ? 0.5 : 2, entry)
+            XCTAssertEqual((cfg["loss"] as! [String: Any])["kl"] as? Double, 2, entry)
             XCTAssertFalse((cfg["description"] as? String ?? "").isEmpty, entry)
         }
         let birds = try lua.call("config", "stackgan-v1/birds-stage2")[0] as! [String: Any]

@@ -66,14 +66,17 @@ end
 --- Text sensitivity of images [K·M, C, H, W] (condition-major): the mean over noises and pixels
 --- of the variance across the K captions, over the mean over captions and pixels of the variance
 --- across the M noises. 0: the text is ignored; 1: it changes the picture as much as noise does.
+--- Also returns the two variances (pixels in [-1, 1]): across captions and across noises. A small
+--- variance across noises means the noise is ignored (each caption gives one picture), a collapse
+--- that makes the ratio large for the wrong reason.
 function evaluation.sensitivity(images, k, m)
   local x = images:reshape(k, m, images:numel() // (k * m))   -- [K, M, P]
   local function variance(dim)
     local centred = x - x:mean(dim, true)
     return (centred * centred):mean():item()
   end
-  local across_noise = variance(2)
-  return across_noise > 0 and variance(1) / across_noise or 0
+  local across_noise, across_captions = variance(2), variance(1)
+  return across_noise > 0 and across_captions / across_noise or 0, across_captions, across_noise
 end
 
 --- The default classifier of a dataset: zoo/classifiers/emoji-groups.safetensors for the emoji
@@ -117,8 +120,10 @@ function evaluation.text(model, opts)
   local k = conds.text:size(1)
   local images, branches = generate(model, conds.text, noises, seed)
   local largest = images[branches[#branches]]
-  local sensitivity = evaluation.sensitivity(largest, k, noises)
-  if not net then return { text_sensitivity = sensitivity, captions = k, noises = noises, split = split } end
+  local sensitivity, var_captions, var_noises = evaluation.sensitivity(largest, k, noises)
+  if not net then
+    return { text_sensitivity = sensitivity, variance_captions = var_captions, variance_noises = var_noises, captions = k, noises = noises, split = split }
+  end
   local img64 = images.img64
   if not img64 then error("caption-class accuracy needs a 64-px branch (img64)", 0) end
   local truth = {}
@@ -132,7 +137,8 @@ function evaluation.text(model, opts)
   local per_class_names, present = {}, 0
   for c, r in pairs(recalls) do per_class_names[(names[c + 1] or tostring(c))] = r; present = present + 1 end
   return {
-    text_sensitivity = sensitivity, caption_class_accuracy = accuracy, real_accuracy = real,
+    text_sensitivity = sensitivity, variance_captions = var_captions, variance_noises = var_noises,
+    caption_class_accuracy = accuracy, real_accuracy = real,
     chance = 1 / math.max(present, 1), classes = present, captions = k, noises = noises, split = split,
     recall_per_class = per_class_names, images = largest, captions_used = conds.captions,
   }
