@@ -122,8 +122,7 @@ struct DataPrepareCommand: ParsableCommand {
         job.seed = UInt64(seed)
         job.half = half
         job.force = force
-        let entry = try TextEncoderRegistry.shared.entry(encoder)
-        let enc = try TextEncoderRegistry.shared.make(entry.name)
+        let (entry, enc) = try TextEncoderRegistry.shared.load(encoder)
         let r = try job.run(encoder: enc, tag: entry.tag, progress: EmbedCommand.progress)
         print("\(r.images) images, \(r.captionsPerImage) captions each, \(r.train) train / \(r.test) test"
               + (r.classes.isEmpty ? "" : ", \(r.classes.count) classes"))

@@ -35,27 +35,22 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         try engine.apply()
         BuiltinPlugins.registerAll()
-        do {
-            let entry = try TextEncoderRegistry.shared.entry(encoder)
-            let enc = try TextEncoderRegistry.shared.make(entry.name)
-            var isDir: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: input, isDirectory: &isDir)
-            let start = Date()
-            if (exists && isDir.boolValue) || input.hasSuffix("meta.jsonl") {
-                let root = isDir.boolValue ? input : (input as NSString).deletingLastPathComponent
-                let path = try CaptionEmbedding.embedDataset(root: root.isEmpty ? "." : root, encoder: enc, tag: entry.tag, half: half,
-                                                             force: force, out: out, progress: EmbedCommand.progress)
-                print("wrote \(path) (\(enc.name), \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
-            } else {
-                let captions = try CaptionEmbedding.readLines(path: input)
-                let path = out ?? (input.hasSuffix(".txt") ? String(input.dropLast(4)) : input) + ".npy"
-                if !force && FileManager.default.fileExists(atPath: path) {
-                    throw ZooError.io(path: path, message: "already exists (give --force to replace it)")
-                }
-                let e = try CaptionEmbedding.embed(captions, with: enc, progress: EmbedCommand.progress)
-                try NPY.write(try SafeTensor(e, as: half ? .f16 : .f32), to: path)
-                print("wrote \(path): [\(captions.count), \(enc.width)] (\(enc.name), \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
-            }
+        let (entry, enc) = try TextEncoderRegistry.shared.load(encoder)
+        var isDir: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: input, isDirectory: &isDir)
+        let start = Date()
+        if (exists && isDir.boolValue) || input.hasSuffix("meta.jsonl") {
+            let root = isDir.boolValue ? input : (input as NSString).deletingLastPathComponent
+            let path = try CaptionEmbedding.embedDataset(root: root.isEmpty ? "." : root, encoder: enc, tag: entry.tag, half: half,
+                                                         force: force, out: out, progress: EmbedCommand.progress)
+            print("wrote \(path) (\(enc.name), \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
+        } else {
+            let captions = try CaptionEmbedding.readLines(path: input)
+            let path = out ?? (input.hasSuffix(".txt") ? String(input.dropLast(4)) : input) + ".npy"
+            try CaptionEmbedding.refuseExisting(path, force: force)
+            let e = try CaptionEmbedding.embed(captions, with: enc, progress: EmbedCommand.progress)
+            try NPY.write(try SafeTensor(e, as: half ? .f16 : .f32), to: path)
+            print("wrote \(path): [\(captions.count), \(enc.width)] (\(enc.name), \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
         }
     }
 

@@ -65,6 +65,13 @@ public enum CaptionEmbedding {
         return try Tensor(shape: [captions.count, encoder.width], data: values)
     }
 
+    /// Throws when `path` exists and `force` is off (an embeddings file is never replaced by accident).
+    public static func refuseExisting(_ path: String, force: Bool) throws {
+        if !force && FileManager.default.fileExists(atPath: path) {
+            throw ZooError.io(path: path, message: "already exists (give --force to replace it)")
+        }
+    }
+
     /// `emb_<tag>.npy` [N, K, width] for a captioned dataset folder, written atomically (float16
     /// when `half`, as the emoji set ships, else float32). Refuses to replace an existing file
     /// unless `force`. Returns the path.
@@ -73,9 +80,7 @@ public enum CaptionEmbedding {
                                     out: String? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> String {
         let records = try datasetCaptions(metaPath: root + "/meta.jsonl")
         let path = out ?? root + "/emb_\(tag).npy"
-        if !force && FileManager.default.fileExists(atPath: path) {
-            throw ZooError.io(path: path, message: "already exists (give --force to replace it)")
-        }
+        try refuseExisting(path, force: force)
         let k = records[0].count
         let flat = try embed(records.flatMap { $0 }, with: encoder, progress: progress)
         let table = try flat.reshaped([records.count, k, encoder.width])

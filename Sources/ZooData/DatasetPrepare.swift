@@ -43,6 +43,7 @@ public struct DatasetPrepare {
             if let other = byStem[stem] { throw ZooError.invalidArgument(op: "data prepare", message: "\(folder)/\(f) and \(other) have the same name: ids must be unique") }
             byStem[stem] = f
         }
+        let imageSet = Set(images)
         var captions: [String: [String]] = [:], labels: [String: String] = [:]
         let lines = try CaptionEmbedding.readLines(path: captionsFile)
         for (i, line) in lines.enumerated() {
@@ -52,7 +53,7 @@ public struct DatasetPrepare {
                 throw ZooError.format(path: at, message: "expected FILE<TAB>CAPTION or FILE<TAB>CAPTION<TAB>CLASS, got \(fields.count) tab-separated fields")
             }
             let file = fields[0], caption = fields[1].trimmingCharacters(in: .whitespaces)
-            guard images.contains(file) else {
+            guard imageSet.contains(file) else {
                 let hint = closestMatch(file, in: images).map { " (did you mean '\($0)'?)" } ?? ""
                 throw ZooError.format(path: at, message: "'\(file)' is not an image in \(folder)\(hint)")
             }

@@ -87,32 +87,31 @@ public enum GANMetrics {
         let d = a.shape[1]
         let xa = a.scalars.map(Double.init), xb = b.scalars.map(Double.init)
         var rng = RandomGenerator(seed: seed)
-        func draw(_ n: Int) -> [Int] {
+        /// m rows drawn without replacement from x [n, d], as one [m, d] matrix.
+        func draw(_ x: [Double], _ n: Int) -> [Double] {
             var idx = Array(0..<n)
             for i in 0..<m { idx.swapAt(i, i + rng.nextInt(below: n - i)) }
-            return Array(idx.prefix(m))
+            return idx.prefix(m).flatMap { x[$0 * d..<($0 + 1) * d] }
         }
-        func kernel(_ x: [Double], _ i: Int, _ y: [Double], _ j: Int) -> Double {
-            var dot = 0.0
-            for t in 0..<d { dot += x[i * d + t] * y[j * d + t] }
-            let v = dot / Double(d) + 1
-            return v * v * v
+        /// Σ over the m×m kernel matrix (x·yᵀ/d + 1)³, and its trace: one GEMM for the dot products.
+        func kernelSums(_ x: [Double], _ y: [Double]) -> (sum: Double, trace: Double) {
+            let dots = dgemm(transB: true, m: m, n: m, k: d, x, y)
+            var sum = 0.0, trace = 0.0
+            for p in 0..<m {
+                for q in 0..<m {
+                    let v = dots[p * m + q] / Double(d) + 1
+                    sum += v * v * v
+                    if p == q { trace += v * v * v }
+                }
+            }
+            return (sum, trace)
         }
         var values: [Double] = []
         for _ in 0..<subsets {
-            let ia = draw(a.shape[0]), ib = draw(b.shape[0])
-            var kaa = 0.0, kbb = 0.0, kab = 0.0
-            for p in 0..<m {
-                for q in 0..<m {
-                    if p != q {
-                        kaa += kernel(xa, ia[p], xa, ia[q])
-                        kbb += kernel(xb, ib[p], xb, ib[q])
-                    }
-                    kab += kernel(xa, ia[p], xb, ib[q])
-                }
-            }
+            let sa = draw(xa, a.shape[0]), sb = draw(xb, b.shape[0])
+            let kaa = kernelSums(sa, sa), kbb = kernelSums(sb, sb), kab = kernelSums(sa, sb)
             let mm = Double(m)
-            values.append(kaa / (mm * (mm - 1)) + kbb / (mm * (mm - 1)) - 2 * kab / (mm * mm))
+            values.append((kaa.sum - kaa.trace) / (mm * (mm - 1)) + (kbb.sum - kbb.trace) / (mm * (mm - 1)) - 2 * kab.sum / (mm * mm))
         }
         return meanAndStd(values)
     }

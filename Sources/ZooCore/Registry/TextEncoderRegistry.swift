@@ -73,6 +73,12 @@ public final class TextEncoderRegistry {
         return enc
     }
 
+    /// The entry of a name or tag and its loaded encoder (what the commands that embed need).
+    public func load(_ name: String?) throws -> (entry: Entry, encoder: TextEncoder) {
+        let e = try entry(name)
+        return (e, try make(e.name))
+    }
+
     private var cache: [String: TextEncoder] = [:]
     private let lock = NSLock()
 }
